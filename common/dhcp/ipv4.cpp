@@ -28,7 +28,7 @@ std::optional<Ipv4> parse_ip(std::string_view text) {
 
 Ipv4 parse_ip_or_throw(std::string_view text, std::string_view what) {
     auto ip = parse_ip(text);
-    if (!ip) throw usage_error(fmt::format("{}: {} is not an IPv4 address", what, quoted(text)));
+    if (!ip) throw usage_error(fmt::format("{}: {} is not an IPv4 address", what, mb::quoted(text)));
     return *ip;
 }
 

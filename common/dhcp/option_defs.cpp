@@ -250,7 +250,7 @@ nlohmann::ordered_json packet_to_json(const Packet& p) {
 
 Bytes encode_option_text(const OptionDef& def, std::string_view text) {
     auto bad = [&]() {
-        return usage_error(fmt::format("option {} ({}): cannot encode {}", def.name, def.code, quoted(text)));
+        return usage_error(fmt::format("option {} ({}): cannot encode {}", def.name, def.code, mb::quoted(text)));
     };
     Bytes out;
     auto push = [&out](uint32_t v, int n) {
