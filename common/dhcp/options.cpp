@@ -110,9 +110,10 @@ std::optional<ClientNii> client_nii(const Packet& p) {
 }
 
 std::string ClientUuid::guid() const {
+    // EDK2 and iPXE send the SMBIOS UUID as an EFI_GUID: the first three fields little-endian.
     const auto& b = bytes;
     return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                       b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                       b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                        b[15]);
 }
 

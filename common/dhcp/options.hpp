@@ -45,7 +45,7 @@ std::optional<ClientNii> client_nii(const Packet& p);
 struct ClientUuid {
     uint8_t type = 0;
     std::array<uint8_t, 16> bytes{};
-    std::string guid() const;  // RFC 4122 text, first three fields as stored (big-endian)
+    std::string guid() const;  // text form, bytes read as an EFI_GUID (first three fields LE)
 };
 std::optional<ClientUuid> client_uuid(std::span<const uint8_t> data);  // nullopt unless 17 bytes
 

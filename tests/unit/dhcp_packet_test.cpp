@@ -175,7 +175,8 @@ TEST_CASE("Sub-options: PXE 43, relay 82, iPXE 175", "[dhcp][options]") {
 }
 
 TEST_CASE("Option 97 as UUID, and the Pi UEFI layout that is not RPi4", "[dhcp][options]") {
-    auto u = client_uuid(hex("00 7ab0c0de000040008000000000000001"));
+    // as EDK2 sends it (capture x86-uefi-ovmf-pxe-tftp-ipxe-http.pcap): EFI_GUID byte order
+    auto u = client_uuid(hex("00 dec0b07a000000408000000000000001"));
     REQUIRE(u);
     CHECK(u->guid() == "7ab0c0de-0000-4000-8000-000000000001");
     CHECK_FALSE(pi_identity(hex("00 7ab0c0de000040008000000000000001")));
