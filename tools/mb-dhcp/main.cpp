@@ -39,20 +39,21 @@ int main(int argc, char** argv) {
 
     auto* leases_cmd = app.add_subcommand("leases", "List, add or remove leases in the dnsmasq-format lease file");
     leases_cmd->require_subcommand(1);
-    leases_cmd->add_option("--lease-file", lease_opts.lease_file,
-                           "Lease file (default ROOT/state/dhcp/dnsmasq.leases)");
     auto* list_cmd = leases_cmd->add_subcommand("list", "List leases");
     
+    list_cmd->add_option("--lease-file", lease_opts.lease_file, "Lease file (default ROOT/state/dhcp/dnsmasq.leases)");
     std::string add_mac, add_ip, add_host, rm_what;
     int64_t add_time = 0;
     auto* add_cmd = leases_cmd->add_subcommand("add", "Add (or replace) a lease; infinite unless --lease-time");
     add_cmd->add_option("MAC", add_mac, "Client MAC address")->required();
     add_cmd->add_option("IP", add_ip, "IPv4 address")->required();
     add_cmd->add_option("--hostname", add_host, "Host name");
+    add_cmd->add_option("--lease-file", lease_opts.lease_file, "Lease file (default ROOT/state/dhcp/dnsmasq.leases)");
     add_cmd->add_option("--lease-time", add_time, "Lease length in seconds (default: infinite)");
     
     auto* rm_cmd = leases_cmd->add_subcommand("rm", "Remove the lease of a MAC or an address");
     rm_cmd->add_option("MAC|IP", rm_what, "MAC or IPv4 address")->required();
+    rm_cmd->add_option("--lease-file", lease_opts.lease_file, "Lease file (default ROOT/state/dhcp/dnsmasq.leases)");
 
     try {
         app.parse(argc, argv);
