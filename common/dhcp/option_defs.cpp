@@ -65,10 +65,24 @@ uint32_t be(std::span<const uint8_t> d, size_t at, size_t n) {
     return v;
 }
 
+// Text for JSON: printable ASCII kept, anything else as \xNN (JSON strings must be valid UTF-8);
+// trailing NULs (dnsmasq's opt 67) dropped.
 std::string text_of(std::span<const uint8_t> d) {
-    std::string s(reinterpret_cast<const char*>(d.data()), d.size());
-    while (!s.empty() && s.back() == '\0') s.pop_back();
+    size_t n = d.size();
+    while (n > 0 && d[n - 1] == 0) --n;
+    std::string s;
+    s.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+        uint8_t c = d[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            s += static_cast<char>(c);
+        else
+            s += fmt::format("\\x{:02x}", c);
+    }
     return s;
+}
+std::string text_of(std::string_view v) {
+    return text_of(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.data()), v.size()));
 }
 
 bool printable(std::span<const uint8_t> d) {
@@ -104,13 +118,13 @@ nlohmann::ordered_json pxe_json(std::span<const uint8_t> data) {
                 size_t len = s.data[i + 2];
                 if (i + 3 + len > s.data.size()) break;
                 items.push_back({{"type", be(s.data, i, 2)},
-                                 {"text", std::string(reinterpret_cast<const char*>(s.data.data() + i + 3), len)}});
+                                 {"text", text_of(std::span<const uint8_t>(s.data.data() + i + 3, len))}});
                 i += 3 + len;
             }
             j[key] = items;
         } else if (s.code == 10 && !s.data.empty()) {
             j[key] = {{"timeout", s.data[0]},
-                      {"text", std::string(reinterpret_cast<const char*>(s.data.data() + 1), s.data.size() - 1)}};
+                      {"text", text_of(std::span<const uint8_t>(s.data.data() + 1, s.data.size() - 1))}};
         } else {
             j[key] = to_hex(s.data);
         }
@@ -180,7 +194,9 @@ nlohmann::ordered_json option_to_json(uint8_t code, std::span<const uint8_t> d, 
     case T::client_id: return mac_str(d);
     case T::user_class: {
         auto uc = parse_user_class(d);
-        return {{"format", uc.raw ? "raw" : "rfc3004"}, {"classes", uc.items}};
+        auto classes = nlohmann::ordered_json::array();
+        for (const auto& item : uc.items) classes.push_back(text_of(item));
+        return {{"format", uc.raw ? "raw" : "rfc3004"}, {"classes", classes}};
     }
     case T::vendor: return pxe_vendor ? pxe_json(d) : nlohmann::ordered_json(hex);
     case T::relay: {
@@ -208,7 +224,7 @@ nlohmann::ordered_json option_to_json(uint8_t code, std::span<const uint8_t> d, 
         if (!u) return hex;
         nlohmann::ordered_json j{{"type", u->type}, {"guid", u->guid()}};
         if (auto pi = pi_identity(d)) {
-            j["pi"] = {{"fourcc", pi->fourcc},
+            j["pi"] = {{"fourcc", text_of(pi->fourcc)},
                        {"revision", fmt::format("{:06x}", pi->revision)},
                        {"mac_tail", mac_str(pi->mac_tail)},
                        {"serial", fmt::format("{:08x}", pi->serial)}};
@@ -233,8 +249,8 @@ nlohmann::ordered_json packet_to_json(const Packet& p) {
     j["siaddr"] = ip_str(p.siaddr);
     j["giaddr"] = ip_str(p.giaddr);
     j["chaddr"] = mac_str(std::span<const uint8_t>(p.chaddr.data(), std::min<size_t>(p.hlen, 16)));
-    j["sname"] = p.sname;
-    j["file"] = p.file;
+    j["sname"] = text_of(p.sname);
+    j["file"] = text_of(p.file);
     if (p.overloaded) j["overload"] = p.overloaded;
     auto vc = p.get_string(opt::vendor_class);
     bool pxe = vc && (vc->rfind("PXEClient", 0) == 0 || vc->rfind("HTTPClient", 0) == 0);

@@ -208,3 +208,14 @@ TEST_CASE("encode_option_text encodes per the table", "[dhcp][options]") {
     CHECK_THROWS_AS(encode_option_text(*find_option("subnet-mask"), "10.0.0"), mb::Error);
     CHECK(find_option("no-such-option") == nullptr);
 }
+
+TEST_CASE("packet_to_json escapes bytes that are not printable ASCII (found by fuzzing)", "[dhcp][options]") {
+    auto w = dhcp_test::request("525400000001", 1, 0, "350101 0c03 61db62 4d02 ff41 ff");
+    w[108] = 0xdb;  // file field
+    Packet p = Packet::unpack(w);
+    auto j = packet_to_json(p);
+    CHECK(j["file"] == "\\xdb");
+    CHECK(j["options"]["host-name"] == "61db62");  // not printable: shown as hex
+    CHECK(j["options"]["user-class"]["classes"][0] == "\\xffA");
+    CHECK_NOTHROW(j.dump());
+}
