@@ -17,7 +17,10 @@
 #include <boost/asio.hpp>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <mutex>
+#include <thread>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +67,56 @@ std::map<int, IfInfo> interfaces_now() {
 }
 
 int64_t epoch_now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// Writes the lease file off the event loop, so fsync never delays a reply. Holds only the newest
+// pending content: bursts of changes coalesce into one write.
+class LeaseWriter {
+public:
+    LeaseWriter(std::string lease_path, std::string declined_path)
+        : lease_path_(std::move(lease_path)), declined_path_(std::move(declined_path)), thread_([this] { loop(); }) {}
+    ~LeaseWriter() {
+        {
+            std::lock_guard<std::mutex> g(m_);
+            stop_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+    void submit(std::string leases, std::optional<std::string> declined) {
+        {
+            std::lock_guard<std::mutex> g(m_);
+            leases_ = std::move(leases);
+            if (declined) declined_ = std::move(declined);
+        }
+        cv_.notify_one();
+    }
+
+private:
+    void loop() {
+        for (;;) {
+            std::optional<std::string> leases, declined;
+            {
+                std::unique_lock<std::mutex> lk(m_);
+                cv_.wait(lk, [this] { return stop_ || leases_ || declined_; });
+                if (!leases_ && !declined_ && stop_) return;
+                leases.swap(leases_);
+                declined.swap(declined_);
+            }
+            try {
+                if (leases) write_atomic(lease_path_, *leases);
+                if (declined) write_atomic(declined_path_, *declined);
+            } catch (const Error& e) {
+                log::error("cannot persist leases: {}", e.what());
+            }
+        }
+    }
+    std::string lease_path_, declined_path_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::optional<std::string> leases_, declined_;
+    bool stop_ = false;
+    std::thread thread_;
+};
 
 class Server {
 public:
@@ -112,6 +165,9 @@ private:
     std::chrono::steady_clock::time_point ifaces_at_{};
     Devices devices_;
     std::unique_ptr<dhcp::LeaseEngine> engine_;
+    std::vector<std::string> other_lease_lines_;
+    size_t declined_written_ = 0;
+    std::unique_ptr<LeaseWriter> writer_;
     std::unique_ptr<dhcp::Service> service_;
     std::unique_ptr<Learner> learner_;
     std::unique_ptr<pcap::Writer> capture_;
@@ -332,15 +388,13 @@ void Server::schedule_flush() {
 }
 
 void Server::flush() {
-    if (engine_ && engine_->dirty()) {
-        try {
-            save_leases(*engine_, options_.lease_path(globals_), options_.declined_path(globals_));
-            engine_->clear_dirty();
-        } catch (const Error& e) {
-            log::error("cannot persist leases: {} (retrying)", e.what());
-            schedule_flush();
-        }
-    }
+    if (!engine_ || !engine_->dirty() || !writer_) return;
+    auto declined = engine_->declined();
+    std::optional<std::string> declined_text;
+    if (!declined.empty() || declined_written_) declined_text = dhcp::format_declined(declined);
+    declined_written_ = declined.size();
+    writer_->submit(format_leases(*engine_, other_lease_lines_), std::move(declined_text));
+    engine_->clear_dirty();
 }
 
 void Server::tick() {
@@ -401,6 +455,9 @@ int Server::run() {
         for (const auto& r : devices_.reservations()) cfg.reservations.push_back(r);
         engine_ = std::make_unique<dhcp::LeaseEngine>(cfg);
         load_leases(*engine_, options_.lease_path(globals_), options_.declined_path(globals_), epoch_now());
+        other_lease_lines_ = other_lease_lines(options_.lease_path(globals_));
+        declined_written_ = engine_->declined().size();
+        writer_ = std::make_unique<LeaseWriter>(options_.lease_path(globals_), options_.declined_path(globals_));
         log::info("full mode: {} pool(s), {} lease(s) loaded from {}", cfg.pools.size(), engine_->size(),
                   options_.lease_path(globals_));
     }
@@ -431,6 +488,7 @@ int Server::run() {
     log::info("mb-dhcp serving in {} mode", options_.mode);
     io_.run();
     flush();
+    writer_.reset();  // joins after the last write
     if (learner_) learner_->flush();
     if (packet_fd_ >= 0) ::close(packet_fd_);
     log::info("stopped: {} received, {} answered, {} malformed", received_, answered_, malformed_);

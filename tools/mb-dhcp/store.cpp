@@ -77,12 +77,20 @@ void load_leases(dhcp::LeaseEngine& engine, const std::string& lease_path, const
     engine.load(file.leases, dhcp::parse_declined(read_text(declined_path)), now);
 }
 
-void save_leases(const dhcp::LeaseEngine& engine, const std::string& lease_path, const std::string& declined_path) {
+std::string format_leases(const dhcp::LeaseEngine& engine, const std::vector<std::string>& other_lines) {
     dhcp::LeaseFile f;
     f.leases = engine.leases();
+    f.other_lines = other_lines;
+    return dhcp::format_lease_file(f);
+}
+
+std::vector<std::string> other_lease_lines(const std::string& lease_path) {
+    return dhcp::parse_lease_file(read_text(lease_path)).other_lines;
+}
+
+void save_leases(const dhcp::LeaseEngine& engine, const std::string& lease_path, const std::string& declined_path) {
     // keep IPv6 and extra lines another writer (dnsmasq) left in the file
-    f.other_lines = dhcp::parse_lease_file(read_text(lease_path)).other_lines;
-    write_atomic(lease_path, dhcp::format_lease_file(f));
+    write_atomic(lease_path, format_leases(engine, other_lease_lines(lease_path)));
     auto declined = engine.declined();
     bool exists = false;
     read_text(declined_path, &exists);

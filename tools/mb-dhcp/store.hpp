@@ -22,6 +22,9 @@ std::string read_text(const std::string& path, bool* exists = nullptr);
 void load_leases(dhcp::LeaseEngine& engine, const std::string& lease_path, const std::string& declined_path,
                  int64_t now);
 void save_leases(const dhcp::LeaseEngine& engine, const std::string& lease_path, const std::string& declined_path);
+// The lease file content for `engine`, with `other_lines` (IPv6 / extras from dnsmasq) kept.
+std::string format_leases(const dhcp::LeaseEngine& engine, const std::vector<std::string>& other_lines);
+std::vector<std::string> other_lease_lines(const std::string& lease_path);
 nlohmann::ordered_json lease_json(const dhcp::Lease& l, int64_t now);
 
 // Per-device choices from ROOT/devices/*.yaml (hostname, netboot.allow_pxe / arch /
