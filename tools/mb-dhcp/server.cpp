@@ -66,6 +66,12 @@ std::map<int, IfInfo> interfaces_now() {
     return out;
 }
 
+std::string describe(const dhcp::Packet& q, const dhcp::Outcome& out) {
+    const auto mt = q.message_type();
+    return fmt::format("{} {} xid 0x{:08x} ({})", mt ? dhcp::message_type_name(*mt) : "BOOTP", dhcp::mac_str(q.mac()),
+                       q.xid, dhcp::class_name(out.cls.cls));
+}
+
 int64_t epoch_now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 // Writes the lease file off the event loop, so fsync never delays a reply. Holds only the newest
@@ -293,22 +299,19 @@ void Server::handle(Listener& l, std::span<const uint8_t> data, const sockaddr_i
     const int64_t now = epoch_now();
     dhcp::Outcome out = service_->handle(q, dhcp::Ingress{local, src, sport, l.pxe_port}, now);
     if (learner_) learner_->observe(q, out.cls, out.reply ? out.reply->yiaddr : 0, now);
-    const auto mt = q.message_type();
-    const std::string what = fmt::format("{} {} xid 0x{:08x} ({})", mt ? dhcp::message_type_name(*mt) : "BOOTP",
-                                         dhcp::mac_str(q.mac()), q.xid, dhcp::class_name(out.cls.cls));
     if (!out.reply) {
-        if (out.cls.cls != dhcp::ClientClass::plain || !out.note.empty())
-            log::debug("{}: no reply: {}", what, out.note);
+        if (log::enabled(log::Level::debug))
+            log::debug("{}: no reply: {}", describe(q, out), out.note);
         return;
     }
     send(l, out, q, ifindex, local);
-    const auto rt = out.reply->message_type();
-    if (out.cls.cls == dhcp::ClientClass::plain)
-        log::debug("{} → {} {} {}", what, rt ? dhcp::message_type_name(*rt) : "?", dhcp::ip_str(out.reply->yiaddr),
-                   out.destination.describe());
-    else
-        log::info("{} → {} yiaddr {} file '{}' {}", what, rt ? dhcp::message_type_name(*rt) : "?",
-                  dhcp::ip_str(out.reply->yiaddr), out.reply->file, out.destination.describe());
+    const log::Level level = out.cls.cls == dhcp::ClientClass::plain ? log::Level::debug : log::Level::info;
+    if (log::enabled(level)) {
+        const auto rt = out.reply->message_type();
+        log::write(level, fmt::format("{} → {} yiaddr {} file '{}' {}", describe(q, out),
+                                      rt ? dhcp::message_type_name(*rt) : "?", dhcp::ip_str(out.reply->yiaddr),
+                                      out.reply->file, out.destination.describe()));
+    }
 }
 
 void Server::send(Listener& l, const dhcp::Outcome& out, const dhcp::Packet& q, int ifindex, dhcp::Ipv4 local) {

@@ -199,16 +199,22 @@ void Learner::observe(const dhcp::Packet& q, const dhcp::Classification& c, dhcp
         }
         if (!j.is_object()) j = nlohmann::ordered_json::object();
     }
-    auto before = j;
+    bool changed = false;
+    auto set = [&](const char* key, const std::string& value) {
+        auto it = j.find(key);
+        if (it == j.end() || *it != value) {
+            j[key] = value;
+            changed = true;
+        }
+    };
     if (c.pi) {
-        j["serial"] = fmt::format("{:08x}", c.pi->serial);
-        j["revision"] = fmt::format("{:06x}", c.pi->revision);
+        set("serial", fmt::format("{:08x}", c.pi->serial));
+        set("revision", fmt::format("{:06x}", c.pi->revision));
     }
-    if (c.arch) j["arch"] = std::string(dhcp::arch_name(*c.arch));
-    j["client_type"] = std::string(dhcp::class_name(c.cls));
-    if (ip) j["ip"] = dhcp::ip_str(ip);
-    if (!j.contains("first_seen")) j["first_seen"] = rfc3339(now);
-    bool changed = j != before;
+    if (c.arch) set("arch", std::string(dhcp::arch_name(*c.arch)));
+    set("client_type", std::string(dhcp::class_name(c.cls)));
+    if (ip) set("ip", dhcp::ip_str(ip));
+    if (!j.contains("first_seen")) set("first_seen", rfc3339(now));
     j["last_seen"] = rfc3339(now);
     if (changed || now - written_at_[mac] >= 60) {
         dirty_.insert(mac);
