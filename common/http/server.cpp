@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <type_traits>
 #include <unordered_map>
@@ -162,7 +163,9 @@ private:
         }
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(opts().max_header_bytes, UINT32_MAX)));
-        parser_->body_limit(opts().max_body_bytes);
+        // Beast compares Content-Length with body_limit while parsing the head; the per-route limit
+        // is applied in on_header once the route is known.
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         req_ = Request{};
         exchange_ = Exchange{};
         lowest().expires_after(requests_ == 0 ? opts().header_timeout : opts().idle_timeout);

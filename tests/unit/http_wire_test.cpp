@@ -80,6 +80,7 @@ TEST_CASE("parse_request glue: limits and statuses", "[http][wire]") {
     CHECK(chunked.request.body == "ab");
 
     CHECK(parse_request("GET /a HTTP/1.1\r\nHost: x\r\n").incomplete);
+    CHECK(parse_request("POST /x HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").status == 501);
     CHECK(parse_request("GARBAGE\r\n\r\n").status == 400);
     CHECK(parse_request("GET /../x HTTP/1.1\r\n\r\n").status == 400);
     CHECK(parse_request("GET /a HTTP/2.0\r\n\r\n").status == 505);
