@@ -354,6 +354,45 @@ void write_compact(std::span<uint8_t> image, const StoreLayout& layout, const Va
     std::memset(dst + blob.size(), 0xFF, layout.capacity() - blob.size());
 }
 
+void write_append(std::span<uint8_t> image, const Store& store, const Variables& target) {
+    check_writable(store);
+    const StoreLayout& l = store.layout;
+    if (store.dirty_free) {
+        throw data_error(fmt::format("free space of the store is not erased (byte {} is not 0xFF); use a compact "
+                                     "rewrite",
+                                     hex_offset(*store.dirty_free)));
+    }
+    std::vector<std::pair<size_t, uint8_t>> marks;  // record offset -> new state
+    Variables appended;
+    for (const Record& r : store.records) {
+        if (!r.live) continue;
+        const Variable* t = target.find(r.var.guid, r.var.name);
+        if (!t) {
+            marks.emplace_back(r.offset, static_cast<uint8_t>(r.state & kStateDeleted));
+        } else if (!(*t == r.var)) {
+            marks.emplace_back(r.offset, static_cast<uint8_t>(r.state & kStateInDeletedTransition & kStateDeleted));
+        }
+    }
+    for (const Variable& v : target) {
+        const Variable* old = store.vars.find(v.guid, v.name);
+        if (!old || !(*old == v)) appended.items().push_back(v);
+    }
+    std::vector<uint8_t> blob;
+    for (const Variable& v : appended) {
+        Variables one;
+        one.items().push_back(v);
+        auto rec = serialize_records(one, l.authenticated);
+        blob.insert(blob.end(), rec.begin(), rec.end());
+    }
+    if (store.used_end + blob.size() > l.records_end) {
+        throw data_error(fmt::format("varstore is too small to append {} bytes at {} (store ends at {}); use a compact "
+                                     "rewrite",
+                                     blob.size(), hex_offset(store.used_end), hex_offset(l.records_end)));
+    }
+    for (const auto& [off, state] : marks) image[off + 2] = state;
+    std::copy(blob.begin(), blob.end(), image.begin() + static_cast<long>(store.used_end));
+}
+
 std::optional<FormatPreset> format_preset(std::string_view name) {
     if (name == "rpi" || name == "ovmf") return FormatPreset{std::string(name), 0x20000, 32, 0x1000, 0x4FEFF, 0xDFB8, 0xF000, 0x1000};
     if (name == "ovmf4m") return FormatPreset{"ovmf4m", 0x84000, 132, 0x1000, 0x4FEFF, 0x3FFB8, 0x41000, 0x1000};

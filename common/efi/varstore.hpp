@@ -99,6 +99,12 @@ void check_writable(const Store& store);
 // "varstore is too small" (65) on overflow, leaving image untouched.
 void write_compact(std::span<uint8_t> image, const StoreLayout& layout, const Variables& vars);
 
+// edk2-style update: the live record of every changed or removed variable gets State 0x3C
+// (changed) or 0x3D (deleted), changed and new variables are appended after the last record in
+// target order. Keeps history and gives small diffs; throws (65) when the free space is not clean
+// or too small, leaving image untouched.
+void write_append(std::span<uint8_t> image, const Store& store, const Variables& target);
+
 // Geometry of a fresh NV volume.
 struct FormatPreset {
     std::string name;

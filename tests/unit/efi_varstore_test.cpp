@@ -279,3 +279,26 @@ TEST_CASE("format writes a volume edk2 and the fixtures agree on", "[efi][varsto
     nonblank[5] = 1;
     CHECK_THROWS_WITH(format_volume(nonblank, 0, *format_preset("ovmf")), Catch::Contains("not blank"));
 }
+
+TEST_CASE("edk2-style append marks old copies and keeps store order", "[efi][varstore]") {
+    auto img = fixture("RPI_EFI-v1.40.fd");
+    REQUIRE(!img.empty());
+    Store s = parse_store(img);
+    Variables target = s.vars;
+    target[0].data = {1, 0, 0, 0};
+    target.set(Variable{guids::kGlobal, u"Timeout", 7, {5, 0}, {}, 0, 0});
+    write_append(img, s, target);
+    Store after = parse_store(img);
+    REQUIRE(after.records.size() == 3);
+    CHECK(after.records[0].state == 0x3C);
+    CHECK_FALSE(after.records[0].live);
+    CHECK(after.vars.size() == 2);
+    CHECK(after.vars.find(guids::kConfigDxe, u"RamLimitTo3GB")->data[0] == 1);
+    // Delete: the live record becomes 0x3D.
+    Variables fewer = after.vars;
+    fewer.erase(guids::kGlobal, u"Timeout");
+    write_append(img, after, fewer);
+    Store last = parse_store(img);
+    CHECK(last.records[2].state == 0x3D);
+    CHECK(last.vars.size() == 1);
+}
