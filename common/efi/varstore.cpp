@@ -292,39 +292,61 @@ Store parse_store(std::span<const uint8_t> image, std::optional<size_t> fv_offse
     return s;
 }
 
-size_t serialized_size(const Variables& vars, bool authenticated) {
+size_t record_size(const Variable& v, bool authenticated) {
     const size_t hs = authenticated ? kAuthHeaderSize : kPlainHeaderSize;
+    return align4(hs + 2 * (v.name.size() + 1) + v.data.size());
+}
+
+size_t serialized_size(const Variables& vars, bool authenticated) {
     size_t n = 0;
-    for (const auto& v : vars) n += align4(hs + 2 * (v.name.size() + 1) + v.data.size());
+    for (const auto& v : vars) n += record_size(v, authenticated);
     return n;
 }
 
-std::vector<uint8_t> serialize_records(const Variables& vars, bool authenticated) {
-    std::vector<size_t> order(vars.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return name_less(vars[a].name, vars[b].name); });
-    std::vector<uint8_t> out;
-    out.reserve(serialized_size(vars, authenticated));
-    for (size_t i : order) {
-        const Variable& v = vars[i];
+size_t serialize_records_into(std::vector<const Variable*>& vars, bool authenticated, std::span<uint8_t> out) {
+    std::stable_sort(vars.begin(), vars.end(), [](const Variable* a, const Variable* b) { return name_less(a->name, b->name); });
+    uint8_t* p = out.data();
+    for (const Variable* vp : vars) {
+        const Variable& v = *vp;
         const uint32_t nsize = static_cast<uint32_t>(2 * (v.name.size() + 1));
-        append16(out, 0x55AA);
-        out.push_back(kStateAdded);
-        out.push_back(0);
-        append32(out, v.attr);
+        uint8_t* h = p;
+        put16(h, 0x55AA);
+        h[2] = kStateAdded;
+        h[3] = 0;
+        put32(h + 4, v.attr);
         if (authenticated) {
-            append64(out, v.count);
-            out.insert(out.end(), v.time.raw.begin(), v.time.raw.end());
-            append32(out, v.pkidx);
+            put64(h + 8, v.count);
+            std::memcpy(h + 16, v.time.raw.data(), 16);
+            put32(h + 32, v.pkidx);
+            put32(h + 36, nsize);
+            put32(h + 40, static_cast<uint32_t>(v.data.size()));
+            std::memcpy(h + 44, v.guid.bytes().data(), 16);
+            p += kAuthHeaderSize;
+        } else {
+            put32(h + 8, nsize);
+            put32(h + 12, static_cast<uint32_t>(v.data.size()));
+            std::memcpy(h + 16, v.guid.bytes().data(), 16);
+            p += kPlainHeaderSize;
         }
-        append32(out, nsize);
-        append32(out, static_cast<uint32_t>(v.data.size()));
-        out.insert(out.end(), v.guid.bytes().begin(), v.guid.bytes().end());
-        for (char16_t c : v.name) append16(out, static_cast<uint16_t>(c));
-        append16(out, 0);
-        out.insert(out.end(), v.data.begin(), v.data.end());
-        while (out.size() & 3) out.push_back(0xFF);
+        for (char16_t c : v.name) {
+            put16(p, static_cast<uint16_t>(c));
+            p += 2;
+        }
+        put16(p, 0);
+        p += 2;
+        if (!v.data.empty()) std::memcpy(p, v.data.data(), v.data.size());
+        p += v.data.size();
+        while (static_cast<size_t>(p - out.data()) & 3) *p++ = 0xFF;
     }
+    return static_cast<size_t>(p - out.data());
+}
+
+std::vector<uint8_t> serialize_records(const Variables& vars, bool authenticated) {
+    std::vector<const Variable*> list;
+    list.reserve(vars.size());
+    for (const auto& v : vars) list.push_back(&v);
+    std::vector<uint8_t> out(serialized_size(vars, authenticated));
+    serialize_records_into(list, authenticated, out);
     return out;
 }
 

@@ -91,6 +91,9 @@ Store parse_store(std::span<const uint8_t> image, std::optional<size_t> fv_offse
 // code-point order, stable), each padded with 0xFF to 4 bytes.
 std::vector<uint8_t> serialize_records(const Variables& vars, bool authenticated);
 size_t serialized_size(const Variables& vars, bool authenticated);
+// The same for a list of variables (sorted here); writes into out, which must hold the size.
+size_t serialize_records_into(std::vector<const Variable*>& vars, bool authenticated, std::span<uint8_t> out);
+size_t record_size(const Variable& v, bool authenticated);
 
 // Throws (65) when editing would be unsafe: a pending FTW write that the firmware would replay.
 void check_writable(const Store& store);
