@@ -134,6 +134,7 @@ PoeSettings parse_poe_settings(const YAML::Node& node, const std::string& source
             e.secret("priv_password", "priv_password_file", n.priv_password);
             e.get("timeout_ms", n.timeout_ms);
             e.get("retries", n.retries);
+            e.done();
             if (n.address.empty()) throw config_error(fmt::format("{}: {}.address is required", where(source, it->second), path));
             check_one_of(source, it->second, path + ".version", n.version, {"1", "2c", "3"});
             if (n.version == "3") {
@@ -159,6 +160,7 @@ PoeSettings parse_poe_settings(const YAML::Node& node, const std::string& source
             e.get("insecure", u.insecure);
             e.get("timeout_ms", u.timeout_ms);
             e.get("max_retries", u.max_retries);
+            e.done();
             if (u.url.empty()) throw config_error(fmt::format("{}: {}.url is required", where(source, it->second), path));
             if (u.device.empty()) throw config_error(fmt::format("{}: {}.device (the switch MAC) is required", where(source, it->second), path));
             if (u.api_key.empty() == u.username.empty())
@@ -173,6 +175,7 @@ PoeSettings parse_poe_settings(const YAML::Node& node, const std::string& source
                 e.get(a, v);
                 if (!v.empty()) c.actions[a] = v;
             }
+            e.done();
             if (c.command.empty() && (!c.actions.count("on") || !c.actions.count("off") || !c.actions.count("status")))
                 throw config_error(fmt::format("{}: {} needs command, or on, off and status", where(source, it->second), path));
         } else {
