@@ -302,7 +302,7 @@ void Cache::open(bool remove_stale_parts) {
         }
         if (ends_with(name, kSidecar)) {
             const fs::path data = p.string().substr(0, p.string().size() - kSidecar.size());
-            if (!fs::exists(data)) {
+            if (remove_stale_parts && !fs::exists(data)) {
                 log::warn("talos cache: removing sidecar without its file: {}", rel);
                 fs::remove(p, ec);
             }
@@ -314,8 +314,10 @@ void Cache::open(bool remove_stale_parts) {
         const auto sidecar = sidecar_of(p);
         const auto sum = fs::exists(sidecar) ? parse_sha256sum(read_small(sidecar)) : std::nullopt;
         if (!sum) {
-            log::warn("talos cache: removing {} (no valid .sha256 sidecar: an interrupted commit)", rel);
-            remove_files(p);
+            if (remove_stale_parts) {
+                log::warn("talos cache: removing {} (no valid .sha256 sidecar: an interrupted commit)", rel);
+                remove_files(p);
+            }
             continue;
         }
         CacheEntry e;

@@ -104,9 +104,10 @@ public:
     using Producer = std::function<void(Flight&)>;
 
     static std::shared_ptr<Cache> create(std::filesystem::path root, uint64_t max_bytes);
-    // Creates the root, removes stale *.part files, indexes entries (an entry without a sidecar, or a
-    // sidecar without its file, is removed). Idempotent.
-    void open(bool remove_stale_parts = true);
+    // Creates the root and indexes entries. With `remove_stale` (the serving process) it also removes
+    // leftover *.part files and half-committed entries (a file without its sidecar or the reverse);
+    // one-shot verbs pass false so they never race a running server. Idempotent.
+    void open(bool remove_stale = true);
 
     const std::filesystem::path& root() const { return root_; }
     uint64_t max_bytes() const { return max_bytes_; }
