@@ -145,7 +145,7 @@ private:
 
     const std::filesystem::path root_;
     const uint64_t max_bytes_;
-    std::chrono::seconds grace_{30};
+    std::chrono::seconds grace_{2};
     std::mutex mu_;
     std::map<std::string, CacheEntry> entries_;  // by relative path
     std::map<std::string, std::chrono::steady_clock::time_point> handed_out_;

@@ -16,7 +16,8 @@ Test modes, switched at run time through GET /_control?key=value (and read throu
   cut=N         bodies are cut (connection closed) after N bytes; 0 disables
   rate=B        bodies are sent at about B bytes/s; 0 = unthrottled
   schematic_answer=id-only   POST /schematics answers {"id"} only (factory <= 0.6)
-/_stats counts, per image path, GETs started ("gets") and bodies completed ("completed"), plus HEADs.
+GET /_file/<schematic>/<version>/<path> returns the stand-in's file for an image path without counting it.
+/_stats counts, per "<schematic>/<version>/<path>", GETs started ("gets") and bodies completed ("completed"), plus HEADs.
 """
 import argparse
 import hashlib
@@ -234,6 +235,13 @@ def make_handler(factory, role):
                 for k, v in parse_qs(url.query).items():
                     factory.modes[k] = v[0] if k == "schematic_answer" else int(v[0])
                 return self.reply(200, json.dumps(factory.modes))
+            m = re.fullmatch(r"/_file/([0-9a-f]{64})/([^/]+)/([^/]+)", url.path)
+            if m:  # the stand-in's own file for an image path, not counted (tests compare against it)
+                f = factory.asset_file(m.group(1), m.group(2), m.group(3))
+                if not f:
+                    return self.reply(404, "unknown asset\n", "text/plain")
+                with open(f, "rb") as fh:
+                    return self.reply(200, fh.read(), "application/octet-stream")
             if url.path == "/_stats":
                 with factory.lock:
                     return self.reply(200, json.dumps(factory.stats))
@@ -257,7 +265,7 @@ def make_handler(factory, role):
                     return self.reply(500 if version == "latest" else 404, "bad version\n", "text/plain")
                 if re.search(r"\.(sha256|sha512|sigstore\.json)$", path):
                     return self.reply(402, "checksums are an Enterprise feature\n", "text/plain")
-                count_key = path
+                count_key = "%s/%s/%s" % (schematic, version, path)
                 factory.count("heads" if self.command == "HEAD" else "gets", count_key)
                 build_key = (schematic, version, path)
                 with factory.lock:
@@ -376,3 +384,117 @@ def main():
 
 if __name__ == "__main__":
     main()
+
+
+class Harness:
+    """Test helper: a stand-in factory plus `mb-talos serve` on loopback in a private temporary tree."""
+
+    def __init__(self, name, standin_args=(), talos_settings=None):
+        import shutil  # noqa: F401
+        self.bin = os.path.join(os.environ.get("MB_BIN", "build/tools"), "mb-talos")
+        if not os.access(self.bin, os.X_OK):
+            print("SKIP: %s not built" % self.bin)
+            sys.exit(77)
+        for tool in ("curl", "xz", "zstd"):
+            if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+                print("FAIL: %s is needed (packaging/extra-packages.txt)" % tool)
+                sys.exit(1)
+        self.dir = tempfile.mkdtemp(prefix="mbt-talos-%s-" % name)
+        self.root = os.path.join(self.dir, "root")
+        os.makedirs(self.root)
+        self.cache = os.path.join(self.dir, "cache")
+        port_file = os.path.join(self.dir, "ports")
+        self.standin = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--port-file", port_file]
+                                        + list(standin_args))
+        for _ in range(100):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.05)
+        self.factory_port, self.cdn_port = map(int, open(port_file).read().split())
+        self.factory = "http://127.0.0.1:%d" % self.factory_port
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.base = "http://127.0.0.1:%d" % self.port
+        settings = {"enabled": "true", "base_url": '"%s"' % self.factory, "cache_directory": '"%s"' % self.cache,
+                    "max_cache_size": "10737418240 # 10GB", "default_extensions": "[]",
+                    "listen": '"127.0.0.1:%d"' % self.port}
+        settings.update(talos_settings or {})
+        with open(os.path.join(self.root, "metal-boot.yaml"), "w") as f:
+            f.write("talos:\n" + "".join("  %s: %s\n" % kv for kv in settings.items()))
+        self.serve_proc = None
+
+    def mbtalos(self, *args, check=True):
+        r = subprocess.run([self.bin, "--root", self.root] + list(args), capture_output=True, text=True, timeout=60)
+        if check and r.returncode != 0:
+            raise AssertionError("mb-talos %s -> %d: %s" % (" ".join(args), r.returncode, r.stderr))
+        return r
+
+    def start_serve(self):
+        self.serve_log = open(os.path.join(self.dir, "serve.log"), "a")
+        self.serve_proc = subprocess.Popen([self.bin, "--root", self.root, "serve"], stderr=self.serve_log)
+        import socket
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("mb-talos serve did not start: " + open(self.serve_log.name).read())
+
+    def stop_serve(self, sig=15):
+        if self.serve_proc:
+            self.serve_proc.send_signal(sig)
+            self.serve_proc.wait(timeout=20)
+            self.serve_proc = None
+
+    def curl(self, url, *args):
+        """curl the serve URL; returns (rc, http_code, body bytes, headers text, timing dict)."""
+        out = os.path.join(self.dir, "curl.%d.out" % threading.get_ident())
+        hdr = out + ".h"
+        r = subprocess.run(["curl", "-sS", "-o", out, "-D", hdr, "-w",
+                            "%{http_code} %{time_starttransfer} %{time_total}"] + list(args) + [self.base + url],
+                           capture_output=True, text=True, timeout=60)
+        code, first, total = r.stdout.split()
+        body = open(out, "rb").read() if os.path.exists(out) else b""
+        headers = open(hdr).read() if os.path.exists(hdr) else ""
+        for p in (out, hdr):
+            if os.path.exists(p):
+                os.unlink(p)
+        return r.returncode, int(code), body, headers, {"first": float(first), "total": float(total), "err": r.stderr}
+
+    def standin_get(self, path):
+        import urllib.request
+        with urllib.request.urlopen(self.factory + path, timeout=60) as r:
+            return r.read()
+
+    def stats(self):
+        return json.loads(self.standin_get("/_stats"))
+
+    def control(self, **kw):
+        self.standin_get("/_control?" + "&".join("%s=%s" % kv for kv in kw.items()))
+
+    def reference(self, schematic, version, path):
+        return self.standin_get("/_file/%s/%s/%s" % (schematic, version, path))
+
+    def close(self):
+        try:
+            self.stop_serve(9)
+        except Exception:
+            pass
+        self.standin.terminate()
+        self.standin.wait(timeout=10)
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def header(headers, name):
+    for line in headers.splitlines():
+        if line.lower().startswith(name.lower() + ":"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
+def decompress(data, codec):
+    return subprocess.run([codec, "-dc"], input=data, capture_output=True, check=True).stdout
