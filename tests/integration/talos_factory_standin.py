@@ -200,6 +200,12 @@ def make_handler(factory, role):
             self.end_headers()
             if self.command == "HEAD":
                 return
+            try:
+                self.send_body(path, count_key)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
+        def send_body(self, path, count_key):
             cut = int(factory.modes["cut"])
             rate = int(factory.modes["rate"])
             sent = 0
