@@ -15,6 +15,29 @@ JOBS=2
 [ "${1:-}" = --jobs ] && JOBS=${2:?--jobs N}
 [ "$(id -u)" = 0 ] || lab_die "run as root (installs build packages and adds a deb-src entry)"
 
+SCRIPT=$(cat <<'IPXE'
+#!ipxe
+echo Metal Boot iPXE ${buildarch} ${platform}: DHCP on ${net0/mac}
+:dhcp
+dhcp || goto retry
+isset ${filename} || goto retry
+echo Metal Boot iPXE: chaining ${filename}
+chain ${filename} || goto retry
+:retry
+echo Metal Boot iPXE: no boot instructions yet, retrying in 2 s
+sleep 2
+goto dhcp
+IPXE
+)
+HASH=$(printf '%s\n%s\n' "$SCRIPT" "noipv6-v1" | sha256sum | cut -c1-12)
+complete() { [ -s "$1/x86_64/ipxe.efi" ] && [ -s "$1/x86_64/snp.efi" ] && [ -s "$1/arm64/snp.efi" ]; }
+# fast path: a finished build with this script exists (MB_LAB_REFRESH=1 re-checks the source version)
+if [ "${MB_LAB_REFRESH:-0}" != 1 ]; then
+    for d in "$MB_LAB_CACHE"/ipxe/*-"$HASH"; do
+        complete "$d" && { echo "$d"; exit 0; }
+    done
+fi
+
 SRC_LIST=/etc/apt/sources.list.d/metal-boot-lab-src.sources
 if ! apt-cache showsrc ipxe 2>/dev/null | grep -q '^Version'; then
     lab_log "build-ipxe: adding a deb-src entry for Debian 12 in $SRC_LIST"
@@ -37,23 +60,8 @@ done
 VERSION=$(apt-cache showsrc ipxe | sed -n 's/^Version: //p' | sort -V | tail -1)
 # Debian's version names the upstream commit it packages: 1.0.0+git-20190125.36a4c85-5.1 -> 36a4c85
 UPSTREAM_COMMIT=${MB_IPXE_COMMIT:-$(echo "$VERSION" | sed -n 's/.*git-[0-9]*\.\([0-9a-f]*\)-.*/\1/p')}
-SCRIPT=$(cat <<'IPXE'
-#!ipxe
-echo Metal Boot iPXE ${buildarch} ${platform}: DHCP on ${net0/mac}
-:dhcp
-dhcp || goto retry
-isset ${filename} || goto retry
-echo Metal Boot iPXE: chaining ${filename}
-chain ${filename} || goto retry
-:retry
-echo Metal Boot iPXE: no boot instructions yet, retrying in 2 s
-sleep 2
-goto dhcp
-IPXE
-)
-HASH=$(printf '%s\n%s\n' "$SCRIPT" "noipv6-v1" | sha256sum | cut -c1-12)
 OUT=$MB_LAB_CACHE/ipxe/$VERSION-$HASH
-if [ -s "$OUT/x86_64/ipxe.efi" ] && [ -s "$OUT/x86_64/snp.efi" ] && [ -s "$OUT/arm64/snp.efi" ]; then
+if complete "$OUT"; then
     echo "$OUT"; exit 0
 fi
 
@@ -83,7 +91,8 @@ cat > "$WORK/src/config/local/general.h" <<'H'
 #define DOWNLOAD_PROTO_HTTP
 H
 T0=$(date +%s)
-mk() { make -C "$WORK/src" -j"$JOBS" NO_WERROR=1 EMBED=metal-boot.ipxe "$@"; }
+# -fcommon: this iPXE predates GCC 10 turning -fno-common on (legacy drivers share _shared_bss)
+mk() { make -C "$WORK/src" -j"$JOBS" NO_WERROR=1 EXTRA_CFLAGS=-fcommon EMBED=metal-boot.ipxe "$@"; }
 lab_log "build-ipxe: building iPXE $VERSION (x86_64 ipxe.efi snp.efi, arm64 snp.efi) with $JOBS jobs"
 mk bin-x86_64-efi/ipxe.efi bin-x86_64-efi/snp.efi > "$MB_LAB_CACHE/ipxe/build-x86_64.log" 2>&1 ||
     { tail -30 "$MB_LAB_CACHE/ipxe/build-x86_64.log" >&2; lab_die "x86_64 build failed"; }

@@ -42,13 +42,14 @@ lab_content_static() {
 lab_console() { case $1 in x86_64) echo ttyS0;; arm64) echo ttyAMA0;; esac; }
 
 # The iPXE script that boots the payload (what mb-http renders per device; the HTTP stand-in serves
-# this pre-rendered file instead). usage: lab_payload_script ARCH MAC
+# this pre-rendered file instead). EXTRA: more kernel arguments (e.g. mb.hold).
+# usage: lab_payload_script ARCH MAC [EXTRA]
 lab_payload_script() {
-    local arch=$1 mac=$2 base="http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT/payload/$1"
+    local arch=$1 mac=$2 extra=${3:+ $3} base="http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT/payload/$1"
     cat <<S
 #!ipxe
 echo Metal Boot lab: booting the $arch payload for $mac
-kernel $base/vmlinuz initrd=initrd.img console=$(lab_console "$arch") quiet panic=-1$( [ "$arch" = x86_64 ] && echo " no_timer_check") mb.mac=$mac
+kernel $base/vmlinuz initrd=initrd.img console=$(lab_console "$arch") quiet panic=-1$( [ "$arch" = x86_64 ] && echo " no_timer_check") mb.mac=$mac$extra
 initrd $base/initrd.img
 boot
 S

@@ -10,6 +10,8 @@ LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$LAB_LIB/content.sh"
 . "$LAB_LIB/servers.sh"
 . "$LAB_LIB/boot.sh"
+. "$LAB_LIB/firmware.sh"
+. "$LAB_LIB/tree.sh"
 
 LAB_PIDS=()
 LAB_OK=0

@@ -3,13 +3,15 @@
 # $MB_LAB_CACHE/payload/<arch>/{vmlinuz,initrd.img}:
 #   kernel    = Debian's linux-image-<abi>-cloud-<arch> (arm64: gunzipped to the EFI-stub Image)
 #   initramfs = busybox-static of that architecture + an /init that prints the lab marker
-#               ("MB-LAB-MARKER payload up: arch=... cmdline=...") on the console and powers off.
-# Reruns with the same package versions do nothing. Prints the payload directory on stdout.
+#               ("MB-LAB-MARKER payload up: arch=... cmdline=...") on the console and powers off
+#               (with `mb.hold` on the kernel command line it stays up until powered off).
+# Reruns do nothing (MB_LAB_REFRESH=1: rebuild if the archive has newer package versions). Prints the payload directory on stdout.
 # usage: lab/payload.sh [x86_64|arm64 ...]    (default: both)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/common.sh"
 ARCHES=${*:-x86_64 arm64}
+INIT_VERSION=init-v2   # bump when write_init changes
 OUT=$MB_LAB_CACHE/payload
 mkdir -p "$OUT/debs"
 
@@ -52,6 +54,10 @@ write_init() {
 exec </dev/console >/dev/console 2>&1
 echo "MB-LAB-MARKER payload up: arch=$(/bin/busybox uname -m) kernel=$(/bin/busybox uname -r) cmdline=$(/bin/busybox cat /proc/cmdline)"
 /bin/busybox sync
+# mb.hold on the command line: stay up (a "running server") until powered off from outside
+case " $(/bin/busybox cat /proc/cmdline) " in
+    *" mb.hold "*) echo "MB-LAB-MARKER holding (mb.hold)"; while :; do /bin/busybox sleep 3600; done ;;
+esac
 /bin/busybox poweroff -f
 INIT
     chmod 755 "$1"
@@ -59,6 +65,11 @@ INIT
 
 build_arch() {
     local arch=$1 da kpkg kdeb bdeb stamp dir tmp
+    # fast path: a finished build of this init version exists (MB_LAB_REFRESH=1 re-checks the archive)
+    if [ "${MB_LAB_REFRESH:-0}" != 1 ] && [ -s "$OUT/$arch/vmlinuz" ] && [ -s "$OUT/$arch/initrd.img" ] &&
+        grep -q " $INIT_VERSION\$" "$OUT/$arch/stamp" 2>/dev/null; then
+        return 0
+    fi
     da=$(deb_arch "$arch")
     ensure_foreign_arch "$da"
     kpkg=$(kernel_pkg "$da")
@@ -66,7 +77,7 @@ build_arch() {
     kdeb=$(download "$kpkg:$da")
     bdeb=$(download "busybox-static:$da")
     dir=$OUT/$arch
-    stamp="$(basename "$kdeb") $(basename "$bdeb") init-v1"
+    stamp="$(basename "$kdeb") $(basename "$bdeb") $INIT_VERSION"
     if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ] && [ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.img" ]; then
         return 0
     fi
