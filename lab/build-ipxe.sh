@@ -91,8 +91,9 @@ cat > "$WORK/src/config/local/general.h" <<'H'
 #define DOWNLOAD_PROTO_HTTP
 H
 T0=$(date +%s)
-# -fcommon: this iPXE predates GCC 10 turning -fno-common on (legacy drivers share _shared_bss)
-mk() { make -C "$WORK/src" -j"$JOBS" NO_WERROR=1 EXTRA_CFLAGS=-fcommon EMBED=metal-boot.ipxe "$@"; }
+# -fcommon: this iPXE predates GCC 10 turning -fno-common on (legacy drivers share _shared_bss).
+# HOST_CFLAGS on the command line: its arm64 Makefile leaks -mabi=lp64 into the host tools otherwise.
+mk() { make -C "$WORK/src" -j"$JOBS" NO_WERROR=1 EXTRA_CFLAGS=-fcommon HOST_CFLAGS="-O2 -g" EMBED=metal-boot.ipxe "$@"; }
 lab_log "build-ipxe: building iPXE $VERSION (x86_64 ipxe.efi snp.efi, arm64 snp.efi) with $JOBS jobs"
 mk bin-x86_64-efi/ipxe.efi bin-x86_64-efi/snp.efi > "$MB_LAB_CACHE/ipxe/build-x86_64.log" 2>&1 ||
     { tail -30 "$MB_LAB_CACHE/ipxe/build-x86_64.log" >&2; lab_die "x86_64 build failed"; }
