@@ -50,10 +50,16 @@ dhcp-userclass=set:ipxe,iPXE
 dhcp-match=set:ipxe,175
 dhcp-match=set:efi64,option:client-arch,7
 dhcp-match=set:arm64,option:client-arch,11
-dhcp-boot=tag:!ipxe,tag:efi64,ipxe.efi,,$MB_LAB_SRV_IP
-dhcp-boot=tag:!ipxe,tag:arm64,snp.efi,,$MB_LAB_SRV_IP
-dhcp-boot=tag:ipxe,http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT/boot.ipxe
+dhcp-boot=tag:!nopxe,tag:!ipxe,tag:efi64,ipxe.efi,,$MB_LAB_SRV_IP
+dhcp-boot=tag:!nopxe,tag:!ipxe,tag:arm64,snp.efi,,$MB_LAB_SRV_IP
+dhcp-boot=tag:!nopxe,tag:ipxe,http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT/boot.ipxe
 C
+    # devices with netboot.allow_pxe: false get a plain lease
+    local f
+    for f in "$tree"/devices/*.yaml; do
+        grep -q '^  allow_pxe: false' "$f" 2>/dev/null || continue
+        echo "dhcp-host=$(sed -n 's/^mac: //p' "$f"),set:nopxe" >> "$LAB_DIR/run/dnsmasq-dhcp.conf"
+    done
     ip netns exec "$LAB_NS-srv" dnsmasq -k -C "$LAB_DIR/run/dnsmasq-dhcp.conf" --pid-file= >>"$LAB_DIR/logs/dhcp.log" 2>&1 &
     echo $! > "$LAB_DIR/run/dhcp.pid"; lab_track "$!"
 }
