@@ -13,6 +13,7 @@ LAB_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$LAB_LIB/firmware.sh"
 . "$LAB_LIB/tree.sh"
 . "$LAB_LIB/redfish.sh"
+. "$LAB_LIB/timeline.sh"
 
 LAB_PIDS=()
 LAB_OK=0
