@@ -20,11 +20,30 @@ lab_require_daemon() {
 # Does the daemon's `serve` accept FLAG? (e.g. --capture)
 lab_daemon_has_flag() { "$MB_BIN/mb-$1" serve --help 2>&1 | grep -q -- "$2"; }
 
+# Command-line settings for SVC's serve verb that repeat the lab's metal-boot.yaml, for daemons whose
+# serve verb takes them as flags (each is passed only if `serve --help` lists it).
+lab_daemon_flags() {
+    local svc=$1 help f v
+    help=$("$MB_BIN/mb-$svc" serve --help 2>&1)
+    case $svc in
+        dhcp) set -- --mode full --pool "$MB_LAB_NET.0/24,$MB_LAB_NET.100,$MB_LAB_NET.150" --lease-time 600 \
+                  --http-base-url "http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT" --interface srv0 ;;
+        *) set -- ;;
+    esac
+    while [ $# -ge 2 ]; do
+        f=$1 v=$2; shift 2
+        grep -q -- "$f\b" <<<"$help" && printf '%s\n%s\n' "$f" "$v"
+    done
+}
+
 # Runs the daemon SVC in the server namespace in the background; records its PID.
 lab_start_daemon() {
     local svc=$1 tree=$2; shift 2
     local args=(--root "$tree" --log-level debug serve)
     lab_daemon_has_flag "$svc" --capture && args+=(--capture "$LAB_DIR/pcap/mb-$svc.pcap")
+    local extra
+    mapfile -t extra < <(lab_daemon_flags "$svc")
+    args+=("${extra[@]}")
     ip netns exec "$LAB_NS-srv" "$MB_BIN/mb-$svc" "${args[@]}" "$@" >>"$LAB_DIR/logs/$svc.log" 2>&1 &
     local pid=$!
     echo "$pid" > "$LAB_DIR/run/$svc.pid"
