@@ -3,6 +3,7 @@
 #   tftp/snp.efi                    arm64 iPXE (our build; absent if it could not be built)
 #   http/ipxe/{x86_64,arm64}/...    the same binaries for UEFI HTTP boot
 #   http/payload/<arch>/{vmlinuz,initrd.img}   the marker payload (lab/payload.sh)
+#   firmware/AAVMF_VARS.fd          base image of the arm64 VMs' per-device varstores
 
 # Directory of the iPXE build (lab/build-ipxe.sh), or empty if there is none.
 lab_ipxe_dir() {
@@ -30,6 +31,9 @@ lab_content_static() {
     else
         lab_log "lab: no arm64 iPXE build: arm64 machines can only UEFI-HTTP-boot the kernel directly"
     fi
+    # the base image arm64 VMs' varstores are rendered from (made once by AAVMF itself, cached)
+    mkdir -p "$tree/firmware"
+    cp "$(lab_aavmf_base)" "$tree/firmware/AAVMF_VARS.fd"
     payload=${MB_LAB_PAYLOAD:-$MB_LAB_CACHE/payload}
     [ -s "$payload/x86_64/vmlinuz" ] && [ -s "$payload/arm64/vmlinuz" ] || lab_die "no payload in $payload (run lab/payload.sh)"
     rm -rf "$tree/http/payload" && mkdir -p "$tree/http/payload"
