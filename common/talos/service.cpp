@@ -357,7 +357,7 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
         r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" + std::to_string(d.offset + d.length - 1) +
                                            "/" + std::to_string(e.size));
     }
-    r.file = http::FileBody{e.path.string(), d.offset, d.length};
+    r.file = http::FileBody{e.path.string(), d.offset, d.length, nullptr};
     r.content_length = d.length;
     return r;
 }
