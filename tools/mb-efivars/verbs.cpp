@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -487,7 +488,7 @@ void verb_diff(const std::string& a, const std::string& b, const cli::GlobalOpti
 }
 
 void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const std::string& base_path,
-                 const std::string& vars_path, const std::string& output) {
+                 const std::string& vars_path, const std::string& output, long repeat) {
     const auto tree = g.tree();
     std::string vpath = vars_path;
     if (vpath.empty()) {
@@ -509,6 +510,18 @@ void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const
     std::vector<uint8_t> image;
     try {
         image = base->render(vars);
+        if (repeat > 1) {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (long i = 0; i < repeat; ++i) base->render_into(vars, image);
+            const auto t1 = std::chrono::steady_clock::now();
+            for (long i = 0; i < repeat; ++i) (void)base->render_view(vars);
+            const auto t2 = std::chrono::steady_clock::now();
+            const auto us = [&](auto a, auto b) {
+                return std::chrono::duration<double, std::micro>(b - a).count() / static_cast<double>(repeat);
+            };
+            std::fprintf(stderr, "render: %.2f us per full image (reused buffer), %.2f us per zero-copy view (%ld renders)\n",
+                         us(t0, t1), us(t1, t2), repeat);
+        }
     } catch (const Error& e) {
         throw Error(e.code(), vpath + ": " + e.what());
     }
