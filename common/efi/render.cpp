@@ -41,12 +41,15 @@ void BaseImage::render_region_into(const Variables& device_vars, std::span<uint8
     std::vector<const Variable*> list;
     list.reserve(store_.vars.size() + device_vars.size());
     size_t need = 0;
+    // Same order as a merge into the base set (overrides in place, new ones appended), so that
+    // variables sharing a name keep a deterministic order after the stable name sort.
     for (const auto& v : store_.vars) {
-        if (device_vars.find(v.guid, v.name)) continue;
-        list.push_back(&v);
-        need += record_size(v, l.authenticated);
+        const Variable* d = device_vars.find(v.guid, v.name);
+        list.push_back(d ? d : &v);
+        need += record_size(*list.back(), l.authenticated);
     }
     for (const auto& v : device_vars) {
+        if (store_.vars.find(v.guid, v.name)) continue;
         list.push_back(&v);
         need += record_size(v, l.authenticated);
     }

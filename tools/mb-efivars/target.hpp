@@ -4,6 +4,7 @@
 // changes are written back (atomically, never touching the input on error).
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,9 @@ struct Target {
 };
 
 std::string read_whole_file(const std::string& path);
+std::vector<uint8_t> read_whole_file_bytes(const std::string& path);
 bool looks_like_json(const std::string& content);
+bool looks_like_json(std::span<const uint8_t> content);
 
 Target open_target(const TargetOptions& t, const cli::GlobalOptions& g);
 // Writes updated variables; returns the path written. File targets need -o or --inplace.
