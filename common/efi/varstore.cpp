@@ -281,6 +281,16 @@ Store parse_store(std::span<const uint8_t> image, std::optional<size_t> fv_offse
         s.records.push_back(std::move(r));
         p += s.records.back().size;
     }
+    // Live variables in the store order of their winning record (a 0x3F copy that supersedes an
+    // earlier in-transition copy takes its own position, as virt-fw-vars orders its export).
+    if (std::adjacent_find(winner.begin(), winner.end(), std::greater<>()) != winner.end()) {
+        std::vector<size_t> order(winner.size());
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return winner[a] < winner[b]; });
+        Variables sorted;
+        for (size_t i : order) sorted.items().push_back(std::move(s.vars[i]));
+        s.vars = std::move(sorted);
+    }
     s.used_end = std::min(p, end);
     for (size_t i = s.used_end; i < end; ++i) {
         if (image[i] != 0xFF) {
