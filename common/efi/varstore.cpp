@@ -382,7 +382,7 @@ void write_compact(std::span<uint8_t> image, const StoreLayout& layout, const Va
     }
     const auto blob = serialize_records(vars, layout.authenticated);
     uint8_t* dst = image.data() + layout.records_begin;
-    std::memcpy(dst, blob.data(), blob.size());
+    if (!blob.empty()) std::memcpy(dst, blob.data(), blob.size());
     std::memset(dst + blob.size(), 0xFF, layout.capacity() - blob.size());
 }
 
