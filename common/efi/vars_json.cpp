@@ -139,6 +139,8 @@ std::vector<JsonVariable> parse_json(std::string_view text) {
         doc = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
         throw data_error(fmt::format("JSON syntax error at byte {}: {}", e.byte, e.what()));
+    } catch (const nlohmann::json::exception& e) {
+        throw data_error(fmt::format("JSON error: {}", e.what()));  // e.g. a number that overflows
     }
     const nlohmann::json* list = &doc;
     std::string prefix;
