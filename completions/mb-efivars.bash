@@ -89,15 +89,15 @@ _mb_efivars() {
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "import")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --vars --virt-compat --output -o --inplace --append --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --vars --virt-compat --output -o --inplace --append --reset-ftw --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "set")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --name --guid --data --u8 --u16 --u32 --u64 --string --ascii --data-file --attr --output -o --inplace --append --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --name --guid --data --u8 --u16 --u32 --u64 --string --ascii --data-file --attr --output -o --inplace --append --reset-ftw --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "delete")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --name --guid --output -o --inplace --append --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --name --guid --output -o --inplace --append --reset-ftw --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "boot")
@@ -109,23 +109,23 @@ _mb_efivars() {
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "boot add")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --title --path --optdata --number --netboot --mac --inactive --first --next --output -o --inplace --append --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --title --path --optdata --number --netboot --mac --inactive --first --next --output -o --inplace --append --reset-ftw --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "boot rm")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --number --output -o --inplace --append --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --number --output -o --inplace --append --reset-ftw --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "boot order")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --set --first --number --output -o --inplace --append --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --set --first --number --output -o --inplace --append --reset-ftw --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "boot next")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --number --clear --output -o --inplace --append --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --number --clear --output -o --inplace --append --reset-ftw --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "boot active")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --number --off --output -o --inplace --append --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --number --off --output -o --inplace --append --reset-ftw --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "rpi")
@@ -141,7 +141,7 @@ _mb_efivars() {
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "rpi set")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --name --value --output -o --inplace --append --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --device --fv-offset --name --value --output -o --inplace --append --reset-ftw --help -h --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "diff")

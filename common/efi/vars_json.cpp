@@ -62,6 +62,7 @@ JsonVariable parse_variable(const nlohmann::json& o, const std::string& path) {
     if (name == o.end() || !name->is_string()) fail(path + ".name", "missing or not a string");
     jv.var.name = to_ucs2(name->get_ref<const std::string&>());
     if (jv.var.name.empty()) fail(path + ".name", "empty name");
+    if (jv.var.name.find(u'\0') != std::u16string::npos) fail(path + ".name", "contains a NUL character");
     auto guid = o.find("guid");
     if (guid == o.end() || !guid->is_string()) fail(path + ".guid", "missing or not a string");
     auto g = Guid::parse(guid->get_ref<const std::string&>());

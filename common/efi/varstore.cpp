@@ -441,6 +441,19 @@ std::optional<FormatPreset> preset_for_size(size_t size) {
     return std::nullopt;
 }
 
+void reset_ftw(std::span<uint8_t> image, const Store& store) {
+    const FtwInfo& f = store.ftw;
+    if (!f.present) throw data_error("no FTW working block found after the store; nothing to reset");
+    const size_t limit = store.layout.has_fv ? store.layout.fv_offset + store.layout.fv_length : image.size();
+    if (f.offset + 32 > image.size() || f.write_queue_size > limit - f.offset - 32) {
+        throw data_error(fmt::format("FTW working block at {}: WriteQueueSize {:#x} does not fit the volume",
+                                     hex_offset(f.offset), f.write_queue_size));
+    }
+    const auto h = ftw_header(f.write_queue_size);
+    std::copy(h.begin(), h.end(), image.begin() + static_cast<long>(f.offset));
+    std::fill_n(image.begin() + static_cast<long>(f.offset + 32), static_cast<size_t>(f.write_queue_size), uint8_t{0xFF});
+}
+
 std::vector<uint8_t> ftw_header(uint64_t write_queue_size) {
     std::vector<uint8_t> h(32, 0xFF);
     const auto& sig = guids::kFtwWorkingBlock.bytes();

@@ -30,6 +30,8 @@ void add_write(CLI::App* sub, State& s) {
     sub->add_flag("--inplace", s.w.inplace, "Replace the input file atomically");
     sub->add_flag("--append", s.w.append,
                   "edk2-style update (mark old records deleted, append) instead of a compact rewrite");
+    sub->add_flag("--reset-ftw", s.w.reset_ftw,
+                  "Erase a pending fault-tolerant write (rewrite the FTW header, empty its queue) before writing");
 }
 
 }  // namespace

@@ -99,9 +99,13 @@ Target open_target(const TargetOptions& t, const cli::GlobalOptions& g) {
     return target;
 }
 
-std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append) {
+std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append, bool reset_ftw) {
     std::vector<uint8_t> out = target.image;
-    efi::check_writable(target.store);
+    if (reset_ftw) {
+        efi::reset_ftw(out, target.store);
+    } else {
+        efi::check_writable(target.store);
+    }
     if (append) {
         efi::write_append(out, target.store, updated);
     } else {
@@ -122,7 +126,7 @@ std::string save_target(const Target& target, const efi::Variables& updated, con
     std::string bytes;
     try {
         if (target.kind == Target::Kind::Image) {
-            const auto img = image_with(target, updated, w.append);
+            const auto img = image_with(target, updated, w.append, w.reset_ftw);
             bytes.assign(img.begin(), img.end());
         } else {
             bytes = efi::export_json(updated);

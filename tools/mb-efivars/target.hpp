@@ -24,6 +24,7 @@ struct WriteOptions {
     std::string output;              // -o
     bool inplace = false;            // --inplace
     bool append = false;             // --append: edk2-style (mark old 0x3C, append) instead of compact
+    bool reset_ftw = false;          // --reset-ftw: erase a pending fault-tolerant write first
 };
 
 struct Target {
@@ -45,6 +46,7 @@ Target open_target(const TargetOptions& t, const cli::GlobalOptions& g);
 // Writes updated variables; returns the path written. File targets need -o or --inplace.
 std::string save_target(const Target& target, const efi::Variables& updated, const WriteOptions& w);
 // The bytes save_target would write for an image target.
-std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append);
+std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append,
+                                bool reset_ftw = false);
 
 }  // namespace mb::efivars
