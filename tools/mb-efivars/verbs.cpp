@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <iostream>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "config/atomic_file.hpp"
+#include "config/file_lock.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "device/mac.hpp"
@@ -74,6 +77,14 @@ void report_write(const cli::GlobalOptions& g, const std::string& what, const st
 
 template <typename F>
 void mutate(const TargetOptions& t, const cli::GlobalOptions& g, const WriteOptions& w, F&& fn) {
+    // Read-modify-write under flock: firmware/<mac>.json is also changed by mb-redfish.
+    std::optional<config::FileLock> lock;
+    std::filesystem::path locked;
+    if (!t.device.empty()) locked = g.tree().firmware_json(device::Mac::parse_or_throw(t.device));
+    if (!locked.empty()) {
+        std::filesystem::create_directories(locked.parent_path().empty() ? "." : locked.parent_path());
+        lock.emplace(locked, config::FileLock::Mode::exclusive, std::chrono::seconds(10));
+    }
     Target target = open_target(t, g);
     Variables vars = target.vars;
     const std::string what = fn(vars);
