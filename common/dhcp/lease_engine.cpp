@@ -7,6 +7,13 @@
 namespace mb::dhcp {
 
 LeaseEngine::LeaseEngine(EngineConfig config) : config_(std::move(config)) {
+    set_reservations(std::move(config_.reservations));
+}
+
+void LeaseEngine::set_reservations(std::vector<Reservation> reservations) {
+    config_.reservations = std::move(reservations);
+    reserved_ip_.clear();
+    reservation_by_key_.clear();
     for (size_t i = 0; i < config_.reservations.size(); ++i) {
         const auto& r = config_.reservations[i];
         Key k = key_of(1, r.hwaddr);

@@ -43,6 +43,13 @@ std::string dashed_mac(const Packet& p) {
     return fmt::format("{:02x}-{:02x}-{:02x}-{:02x}-{:02x}-{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
+std::string base_url(const BootSettings& s) {
+    std::string url = s.http_base_url;
+    if (auto pos = url.find("{server}"); pos != std::string::npos) url.replace(pos, 8, ip_str(s.server_id));
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
 std::string trim_slash(std::string s) {
     while (!s.empty() && s.back() == '/') s.pop_back();
     return s;
@@ -65,15 +72,16 @@ std::string boot_target(const Packet& request, const Classification& c, const De
         if (s.http_base_url.empty()) return "";
         std::string path = s.ipxe_script_path;
         if (auto pos = path.find("{mac}"); pos != std::string::npos) path.replace(pos, 5, dashed_mac(request));
-        return trim_slash(s.http_base_url) + path;
+        return base_url(s) + path;
     }
     case ClientClass::http_boot: {
         if (s.http_base_url.empty() || !arch) return "";
         std::string file = family_file(boot_family(*arch), s);
         if (file.empty()) return "";
-        return trim_slash(s.http_base_url) + trim_slash(s.http_boot_path) + "/" + file;
+        return base_url(s) + trim_slash(s.http_boot_path) + "/" + file;
     }
     case ClientClass::pxe:
+        if (!device.boot_file.empty()) return device.boot_file;
         if (!arch) return "";
         return family_file(boot_family(*arch), s);
     case ClientClass::pi_bootloader:

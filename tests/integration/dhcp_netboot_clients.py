@@ -346,7 +346,7 @@ def full_mode_lab(mb_dhcp, tmp):
         while not os.path.exists(learned) and time.time() < deadline:
             time.sleep(0.2)
         if os.path.exists(learned):
-            j = json.load(open(learned))
+            j = json.load(open(learned)).get("observed", {})
             check(j.get("serial") == "1234abcd" and j.get("revision") == "c03111", "learned Pi serial and revision")
         else:
             check(False, "learned state written")
@@ -436,12 +436,15 @@ def main():
         skip("kernel lacks network namespaces: " + r.stderr.strip())
     sh("ip", "netns", "del", TAG + "probe")
     tmp = tempfile.mkdtemp(prefix="mbtdhcp-")
+    ok = False
     try:
-        full_mode_lab(mb_dhcp, os.path.join(tmp, "full") if os.makedirs(os.path.join(tmp, "full")) is None else None)
+        os.makedirs(os.path.join(tmp, "full"))
+        full_mode_lab(mb_dhcp, os.path.join(tmp, "full"))
         os.makedirs(os.path.join(tmp, "proxy"))
         proxy_with_dnsmasq_lab(mb_dhcp, os.path.join(tmp, "proxy"))
+        ok = True
     finally:
-        if FAILURES:
+        if FAILURES or not ok:
             print(f"logs kept in {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)

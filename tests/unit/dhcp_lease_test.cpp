@@ -223,3 +223,18 @@ TEST_CASE("dnsmasq lease file round trip", "[dhcp][lease]") {
     REQUIRE(d.size() == 1);
     CHECK(d[0].until == 1234);
 }
+
+TEST_CASE("Reservations can change while offers and leases stay", "[dhcp][lease]") {
+    LeaseEngine e(config());
+    auto o = e.handle(msg("525400000001", 1, "350101 ff"), kServer, kServer, 0);
+    e.set_reservations({Reservation{hex("525400000002"), *parse_ip("10.99.0.201"), "n2"}});
+    auto r = e.handle(msg("525400000002", 2, "350101 ff"), kServer, kServer, 0);
+    CHECK(ip_str(r.grant.address) == "10.99.0.201");
+    auto a = e.handle(msg("525400000001", 1, "350103 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" +
+                                                 ip_hex("10.99.0.1") + " ff"),
+                      kServer, kServer, 1);
+    CHECK(a.kind == Kind::ack);
+    // the old reservation (dc:a6:32:00:00:aa) is gone: it gets a pool address now
+    auto p = e.handle(msg("dca6320000aa", 3, "350101 ff"), kServer, kServer, 2);
+    CHECK(p.grant.address != *parse_ip("10.99.0.200"));
+}

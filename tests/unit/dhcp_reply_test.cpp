@@ -230,3 +230,16 @@ TEST_CASE("Replies respect option 57 and default to 576", "[dhcp][reply]") {
     CHECK(max_reply_size(Packet::unpack(dhcp_test::edk2_arm64_discover())) == 1472);
     CHECK(max_reply_size(Packet::unpack(dhcp_test::request("525400000001", 1, 0, "350101 39020100 ff"))) == 576);
 }
+
+TEST_CASE("Base URL placeholder {server} and per-device boot file", "[dhcp][reply]") {
+    Packet q = Packet::unpack(dhcp_test::http_discover());
+    auto c = classify(q, ClassifyConfig{});
+    BootSettings s = settings();
+    s.server_id = *parse_ip("10.99.0.7");
+    s.http_base_url = "http://{server}:8080/";
+    CHECK(boot_target(q, c, {}, s) == "http://10.99.0.7:8080/ipxe/snp.efi");
+    Packet x = Packet::unpack(dhcp_test::edk2_x64_discover());
+    DeviceChoices dev;
+    dev.boot_file = "custom.efi";
+    CHECK(boot_target(x, classify(x, ClassifyConfig{}), dev, s) == "custom.efi");
+}

@@ -3,18 +3,13 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "device/mac.hpp"
 
 namespace mb::dhcp_tool {
-
-std::string Globals::root_dir() const {
-    if (!root.empty()) return root;
-    if (const char* env = std::getenv("MB_ROOT"); env && *env) return env;
-    return "/var/lib/metal-boot";
-}
 
 void Options::add_flags(CLI::App& app, bool serving) {
     app.add_option("--mode", mode, "proxy: answer only network-boot clients; full: also lease addresses")
@@ -52,6 +47,36 @@ void Options::add_flags(CLI::App& app, bool serving) {
         app.add_option("--server-address", server_address,
                        "The address the server owns (default: the destination of each request if unicast, else "
                        "the source of the first reply in the capture)");
+    }
+}
+
+void Options::apply_settings(const config::Snapshot& snap, const CLI::App& cmd) {
+    const auto& d = snap.settings.dhcp;
+    auto unset = [&cmd](const char* flag) {
+        const CLI::Option* o = cmd.get_option_no_throw(flag);
+        return o == nullptr || o->count() == 0;
+    };
+    if (unset("--mode")) mode = d.mode;
+    if (unset("--interface")) interfaces = d.interfaces.empty() ? snap.settings.server.interfaces : d.interfaces;
+    if (unset("--port")) port = d.port;
+    if (unset("--proxy-4011")) proxy_4011 = d.proxy_4011;
+    if (unset("--lease-time")) lease_time = d.lease_time;
+    if (unset("--lease-file")) {
+        std::filesystem::path p(d.lease_file);
+        lease_file = (p.is_absolute() ? p : snap.tree.root() / p).string();
+    }
+    if (unset("--pool")) yaml_pools = d.pools;
+    if (unset("--pi-oui")) pi_ouis = d.pi_ouis;
+    if (unset("--pi-menu-text")) pi_menu_text = d.pi_menu_text;
+    if (unset("--ipxe-user-class") && d.ipxe_user_class != "iPXE" && !d.ipxe_user_class.empty())
+        ipxe_user_classes = {d.ipxe_user_class};
+    const std::string& addr = snap.settings.server.address;
+    if (unset("--tftp-server") && !addr.empty()) tftp_server = addr;
+    if (unset("--http-base-url")) {
+        const auto& h = snap.settings.http;
+        http_base_url = !h.public_url.empty()
+                            ? h.public_url
+                            : fmt::format("http://{}:{}", addr.empty() ? "{server}" : addr, h.port);
     }
 }
 
@@ -113,6 +138,29 @@ dhcp::EngineConfig Options::engine_config() const {
         p.dns = dns_ips;
         p.domain = domain;
         p.lease_seconds = lease_time;
+        c.pools.push_back(p);
+    }
+    for (const auto& y : yaml_pools) {
+        auto bad = [&](const std::string& why) {
+            return config_error(fmt::format("dhcp.pools {}: {}", y.subnet, why));
+        };
+        auto slash = y.subnet.find('/');
+        auto net = dhcp::parse_ip(y.subnet.substr(0, slash));
+        auto prefix = slash == std::string::npos ? std::nullopt : parse_uint(y.subnet.substr(slash + 1), 32);
+        auto s = dhcp::parse_ip(y.range_start), e = dhcp::parse_ip(y.range_end);
+        if (!net || !prefix) throw bad("subnet is not ADDRESS/PREFIX");
+        if (!s || !e) throw bad("range_start and range_end are required");
+        dhcp::PoolConfig p;
+        p.mask = dhcp::prefix_mask(static_cast<unsigned>(*prefix));
+        p.network = *net & p.mask;
+        if (!p.contains(*s) || !p.contains(*e) || *e < *s) throw bad("the range is not inside the subnet");
+        p.start = *s;
+        p.end = *e;
+        if (!y.gateway.empty()) p.routers = {dhcp::parse_ip_or_throw(y.gateway, "dhcp.pools gateway")};
+        for (const auto& x : y.dns) p.dns.push_back(dhcp::parse_ip_or_throw(x, "dhcp.pools dns"));
+        if (p.dns.empty()) p.dns = dns_ips;
+        p.domain = y.domain.empty() ? domain : y.domain;
+        p.lease_seconds = y.lease_time ? y.lease_time : lease_time;
         c.pools.push_back(p);
     }
     for (const auto& spec : reservations) {

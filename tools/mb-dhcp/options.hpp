@@ -7,17 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "config/loader.hpp"
 #include "dhcp/lease_engine.hpp"
 #include "dhcp/service.hpp"
 
 namespace mb::dhcp_tool {
 
 struct Globals {
-    std::string root;  // --root, else $MB_ROOT, else /var/lib/metal-boot
-    std::string log_level = "info";
-    std::string log_format = "text";
+    std::string root;  // the config tree root
     bool json = false;
-    std::string root_dir() const;
+    std::string root_dir() const { return root; }
 };
 
 struct Options {
@@ -30,6 +29,7 @@ struct Options {
     uint32_t lease_time = 3600;
     std::string lease_file;  // default <root>/state/dhcp/dnsmasq.leases
     std::vector<std::string> pools;         // "10.99.0.0/16,10.99.0.10,10.99.0.200[,gateway]"
+    std::vector<config::DhcpPool> yaml_pools;  // dhcp.pools of metal-boot.yaml
     std::vector<std::string> dns;
     std::string domain;
     std::vector<std::string> reservations;  // "dc:a6:32:01:02:03=10.99.0.5[,hostname]"
@@ -49,6 +49,9 @@ struct Options {
     std::string server_address;  // replay: the address we pretend to own
 
     void add_flags(CLI::App& app, bool serving);
+    // metal-boot.yaml (`dhcp:`, `server:`, `http:`) for every setting whose flag was not given on
+    // `cmd`'s command line: flags win over the file.
+    void apply_settings(const config::Snapshot& snapshot, const CLI::App& cmd);
     dhcp::ServiceConfig service_config() const;
     dhcp::EngineConfig engine_config() const;
     std::string lease_path(const Globals& g) const;

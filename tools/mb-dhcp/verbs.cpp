@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -26,7 +27,7 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-void print(const ojson& j) { std::cout << j.dump(isatty(STDOUT_FILENO) ? 2 : -1) << "\n"; }
+void print(const ojson& j) { cli::print_json(j); }
 
 bool dhcp_port(uint16_t p) { return p == 67 || p == 68 || p == 4011; }
 
@@ -100,7 +101,7 @@ int lock_leases(const std::string& lease_path) {
 
 }  // namespace
 
-int decode(const Globals& g, const std::string& file) {
+void decode(const cli::GlobalOptions& g, const std::string& file) {
     auto frames = pcap::read_file(file);
     dhcp::ClassifyConfig cc;
     ojson all = ojson::array();
@@ -134,10 +135,12 @@ int decode(const Globals& g, const std::string& file) {
     }
     if (g.json) print(all);
     if (malformed) log::warn("{}: {} malformed DHCP packet(s)", file, malformed);
-    return 0;
 }
 
-int replay(const Globals& g, const Options& o, const std::string& file) {
+void replay(const cli::GlobalOptions& global, Options o, const CLI::App& cmd, const std::string& file) {
+    auto snapshot = global.load();
+    o.apply_settings(*snapshot, cmd);
+    const Globals g{global.tree().root().string(), global.json};
     auto frames = pcap::read_file(file);
     auto datagrams = dhcp_datagrams(frames);
     dhcp::Ipv4 server = 0;
@@ -153,8 +156,7 @@ int replay(const Globals& g, const Options& o, const std::string& file) {
         engine = std::make_unique<dhcp::LeaseEngine>(o.engine_config());
         load_leases(*engine, o.lease_path(g), o.declined_path(g), frames.empty() ? 0 : frames[0].ts_sec);
     }
-    Devices devices;
-    devices.load(g.root_dir());
+    Devices devices(snapshot);
     dhcp::Service service(o.service_config(), engine.get(), [&](const dhcp::Packet& p) { return devices.choices(p); });
     ojson all = ojson::array();
     for (const auto& d : datagrams) {
@@ -209,15 +211,21 @@ int replay(const Globals& g, const Options& o, const std::string& file) {
         }
     }
     if (g.json) print(all);
-    return 0;
 }
 
-int leases_list(const Globals& g, const Options& o) {
+std::string lease_file(const cli::GlobalOptions& g, const std::string& flag) {
+    if (!flag.empty()) return flag;
+    auto snapshot = g.load(config::LoadOptions{false, false});
+    std::filesystem::path p(snapshot->settings.dhcp.lease_file);
+    return (p.is_absolute() ? p : snapshot->tree.root() / p).string();
+}
+
+void leases_list(const cli::GlobalOptions& g, const std::string& path) {
     std::vector<std::string> warnings;
     bool exists = false;
-    auto text = read_text(o.lease_path(g), &exists);
+    auto text = read_text(path, &exists);
     auto f = dhcp::parse_lease_file(text, &warnings);
-    for (const auto& w : warnings) log::warn("{}: {}", o.lease_path(g), w);
+    for (const auto& w : warnings) log::warn("{}: {}", path, w);
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     ojson all = ojson::array();
     for (const auto& l : f.leases) {
@@ -233,11 +241,10 @@ int leases_list(const Globals& g, const Options& o) {
                                      j["hostname"].is_null() ? "*" : j["hostname"].get<std::string>(),
                                      j["expires"].is_null() ? "never" : j["expires"].get<std::string>());
     }
-    return 0;
 }
 
-int leases_add(const Globals& g, const Options& o, const std::string& mac_text, const std::string& ip_text,
-               const std::string& hostname, int64_t lease_seconds) {
+void leases_add(const cli::GlobalOptions& g, const std::string& path, const std::string& mac_text,
+                const std::string& ip_text, const std::string& hostname, int64_t lease_seconds) {
     auto mac = device::Mac::parse_or_throw(mac_text);
     dhcp::Lease l;
     l.hwaddr.assign(mac.bytes().begin(), mac.bytes().end());
@@ -247,7 +254,6 @@ int leases_add(const Globals& g, const Options& o, const std::string& mac_text, 
     l.hostname = hostname;
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     l.expiry = lease_seconds > 0 ? now + lease_seconds : 0;
-    const std::string path = o.lease_path(g);
     int fd = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
     std::erase_if(f.leases, [&](const dhcp::Lease& x) { return x.ip == l.ip || (x.hwaddr == l.hwaddr && x.hwtype == 1); });
@@ -255,14 +261,12 @@ int leases_add(const Globals& g, const Options& o, const std::string& mac_text, 
     write_atomic(path, dhcp::format_lease_file(f));
     ::close(fd);
     if (g.json) print(lease_json(l, now));
-    return 0;
 }
 
-int leases_rm(const Globals& g, const Options& o, const std::string& what) {
+void leases_rm(const cli::GlobalOptions& g, const std::string& path, const std::string& what) {
     auto mac = device::Mac::parse(what);
     auto ip = dhcp::parse_ip(what);
     if (!mac && !ip) throw usage_error(fmt::format("{} is neither a MAC nor an IPv4 address", mb::quoted(what)));
-    const std::string path = o.lease_path(g);
     int fd = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -280,7 +284,6 @@ int leases_rm(const Globals& g, const Options& o, const std::string& what) {
     write_atomic(path, dhcp::format_lease_file(f));
     ::close(fd);
     if (g.json) print(removed);
-    return 0;
 }
 
 }  // namespace mb::dhcp_tool
