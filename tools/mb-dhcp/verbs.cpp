@@ -151,12 +151,16 @@ void replay(const cli::GlobalOptions& global, Options o, const CLI::App& cmd, co
             first_server = d.udp.src_ip;
             break;
         }
+    Devices devices(snapshot);
+    if (!server && !snapshot->settings.server.address.empty())
+        server = dhcp::parse_ip_or_throw(snapshot->settings.server.address, "server.address");
     std::unique_ptr<dhcp::LeaseEngine> engine;
     if (o.full()) {
-        engine = std::make_unique<dhcp::LeaseEngine>(o.engine_config());
+        auto cfg = o.engine_config();
+        for (const auto& r : devices.reservations()) cfg.reservations.push_back(r);
+        engine = std::make_unique<dhcp::LeaseEngine>(cfg);
         load_leases(*engine, o.lease_path(g), o.declined_path(g), frames.empty() ? 0 : frames[0].ts_sec);
     }
-    Devices devices(snapshot);
     dhcp::Service service(o.service_config(), engine.get(), [&](const dhcp::Packet& p) { return devices.choices(p); });
     ojson all = ojson::array();
     for (const auto& d : datagrams) {
