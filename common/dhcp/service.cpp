@@ -5,7 +5,7 @@
 namespace mb::dhcp {
 
 Service::Service(ServiceConfig config, LeaseEngine* engine, DeviceLookup devices)
-    : config_(std::move(config)), engine_(engine), devices_(std::move(devices)) {}
+    : config_(std::move(config)), boot_(config_.boot), engine_(engine), devices_(std::move(devices)) {}
 
 Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
     Outcome out;
@@ -20,9 +20,9 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
     }
     out.cls = classify(q, config_.classify);
     DeviceChoices device = devices_ ? devices_(q) : DeviceChoices{};
-    BootSettings boot = config_.boot;
+    BootSettings& boot = boot_;  // no per-packet copy of the strings
     boot.server_id = in.local_address;
-    if (!boot.tftp_server) boot.tftp_server = in.local_address;
+    boot.tftp_server = config_.boot.tftp_server ? config_.boot.tftp_server : in.local_address;
 
     if (in.pxe_port) {  // BINL / PXE boot server on 4011: ACK with the boot file, no address
         if (*mt != MessageType::request && *mt != MessageType::inform) {

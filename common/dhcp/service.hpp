@@ -45,6 +45,7 @@ public:
 
 private:
     ServiceConfig config_;
+    BootSettings boot_;  // config_.boot with the per-packet server address filled in
     LeaseEngine* engine_;
     DeviceLookup devices_;
 };
