@@ -37,15 +37,15 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
         out.note = d.reason;
         if (device.hostname.empty()) device.hostname = d.hostname;
         switch (d.kind) {
-        case Decision::Kind::ignore: return out;
-        case Decision::Kind::nak: out.reply = build_nak(q, in.local_address, d.reason); break;
-        case Decision::Kind::offer:
-        case Decision::Kind::ack: {
-            MessageType t = d.kind == Decision::Kind::offer ? MessageType::offer : MessageType::ack;
-            out.reply = build_reply(
-                ReplyRequest{q, out.cls, t, ServerMode::full, boot, device, &d.grant, d.inform});
-            break;
-        }
+            case Decision::Kind::ignore: return out;
+            case Decision::Kind::nak: out.reply = build_nak(q, in.local_address, d.reason); break;
+            case Decision::Kind::offer:
+            case Decision::Kind::ack: {
+                MessageType t = d.kind == Decision::Kind::offer ? MessageType::offer : MessageType::ack;
+                out.reply =
+                    build_reply(ReplyRequest{q, out.cls, t, ServerMode::full, boot, device, &d.grant, d.inform});
+                break;
+            }
         }
     } else {
         if (*mt != MessageType::discover) {
@@ -54,8 +54,9 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
         }
         out.reply = build_reply(ReplyRequest{q, out.cls, MessageType::offer, ServerMode::proxy, boot, device, nullptr});
         if (!out.reply)
-            out.note = device.allow_pxe ? fmt::format("{} client: nothing to offer in proxy mode", class_name(out.cls.cls))
-                                        : "allow_pxe is false for this device";
+            out.note = device.allow_pxe
+                           ? fmt::format("{} client: nothing to offer in proxy mode", class_name(out.cls.cls))
+                           : "allow_pxe is false for this device";
     }
     if (out.reply) out.destination = reply_destination(q, *out.reply, in.pxe_port, in.src_ip, in.src_port);
     return out;

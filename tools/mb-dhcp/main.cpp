@@ -53,5 +53,6 @@ void setup(CLI::App& app, mb::cli::GlobalOptions& g) {
 
 int main(int argc, char** argv) {
     return mb::cli::run_tool(argc, argv, "mb-dhcp",
-                             "DHCP for network-booting Raspberry Pis, UEFI (PXE and HTTP boot) and iPXE clients", setup);
+                             "DHCP for network-booting Raspberry Pis, UEFI (PXE and HTTP boot) and iPXE clients",
+                             setup);
 }

@@ -74,9 +74,8 @@ void Options::apply_settings(const config::Snapshot& snap, const CLI::App& cmd) 
     if (unset("--tftp-server") && !addr.empty()) tftp_server = addr;
     if (unset("--http-base-url")) {
         const auto& h = snap.settings.http;
-        http_base_url = !h.public_url.empty()
-                            ? h.public_url
-                            : fmt::format("http://{}:{}", addr.empty() ? "{server}" : addr, h.port);
+        http_base_url = !h.public_url.empty() ? h.public_url
+                                              : fmt::format("http://{}:{}", addr.empty() ? "{server}" : addr, h.port);
     }
 }
 
@@ -84,7 +83,8 @@ namespace {
 
 uint32_t parse_oui(const std::string& text) {
     auto b = parse_hex(text);
-    if (!b || b->size() != 3) throw usage_error(fmt::format("--pi-oui: {} is not an OUI like dc:a6:32", mb::quoted(text)));
+    if (!b || b->size() != 3)
+        throw usage_error(fmt::format("--pi-oui: {} is not an OUI like dc:a6:32", mb::quoted(text)));
     return uint32_t{(*b)[0]} << 16 | uint32_t{(*b)[1]} << 8 | (*b)[2];
 }
 
@@ -118,7 +118,8 @@ dhcp::EngineConfig Options::engine_config() const {
     for (const auto& spec : pools) {
         auto parts = split(spec, ',');
         auto bad = [&](const std::string& why) {
-            return usage_error(fmt::format("--pool {}: {} (expected SUBNET/PREFIX,START,END[,GATEWAY])", mb::quoted(spec), why));
+            return usage_error(
+                fmt::format("--pool {}: {} (expected SUBNET/PREFIX,START,END[,GATEWAY])", mb::quoted(spec), why));
         };
         if (parts.size() < 3 || parts.size() > 4) throw bad("wrong number of fields");
         auto slash = parts[0].find('/');
@@ -165,10 +166,12 @@ dhcp::EngineConfig Options::engine_config() const {
     }
     for (const auto& spec : reservations) {
         auto eq = spec.find('=');
-        if (eq == std::string::npos) throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
+        if (eq == std::string::npos)
+            throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
         auto mac = device::Mac::parse(spec.substr(0, eq));
         auto parts = split(spec.substr(eq + 1), ',');
-        if (!mac || parts.empty()) throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
+        if (!mac || parts.empty())
+            throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
         dhcp::Reservation r;
         r.hwaddr.assign(mac->bytes().begin(), mac->bytes().end());
         r.ip = dhcp::parse_ip_or_throw(parts[0], "--reserve");
@@ -182,6 +185,8 @@ std::string Options::lease_path(const Globals& g) const {
     return lease_file.empty() ? g.root_dir() + "/state/dhcp/dnsmasq.leases" : lease_file;
 }
 
-std::string Options::declined_path(const Globals& g) const { return lease_path(g) + ".declined"; }
+std::string Options::declined_path(const Globals& g) const {
+    return lease_path(g) + ".declined";
+}
 
 }  // namespace mb::dhcp_tool

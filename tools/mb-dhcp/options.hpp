@@ -2,7 +2,6 @@
 // mb-dhcp's settings: the `dhcp:` keys of metal-boot.yaml as command-line flags (the config loader
 // will fill the same struct), turned into the pure modules' configs.
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,8 +26,8 @@ struct Options {
     bool proxy_4011 = false;
     uint16_t pxe_port = 4011;
     uint32_t lease_time = 3600;
-    std::string lease_file;  // default <root>/state/dhcp/dnsmasq.leases
-    std::vector<std::string> pools;         // "10.99.0.0/16,10.99.0.10,10.99.0.200[,gateway]"
+    std::string lease_file;                    // default <root>/state/dhcp/dnsmasq.leases
+    std::vector<std::string> pools;            // "10.99.0.0/16,10.99.0.10,10.99.0.200[,gateway]"
     std::vector<config::DhcpPool> yaml_pools;  // dhcp.pools of metal-boot.yaml
     std::vector<std::string> dns;
     std::string domain;
@@ -44,7 +43,7 @@ struct Options {
     std::string x64_boot_file = "ipxe.efi";
     std::string arm64_boot_file = "snp.efi";
     bool no_pxedhcp = true;
-    std::string capture;       // serve --capture
+    std::string capture;  // serve --capture
     bool learn = true;
     std::string server_address;  // replay: the address we pretend to own
 

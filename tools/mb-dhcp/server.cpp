@@ -18,11 +18,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
-#include <mutex>
-#include <thread>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "cli/tool.hpp"
 #include "core/error.hpp"
@@ -73,7 +73,9 @@ std::string describe(const dhcp::Packet& q, const dhcp::Outcome& out) {
                        q.xid, dhcp::class_name(out.cls.cls));
 }
 
-int64_t epoch_now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t epoch_now() {
+    return static_cast<int64_t>(std::time(nullptr));
+}
 
 // Writes files off the event loop, so fsync never delays a reply. Per path only the newest pending
 // content is kept: bursts of lease changes coalesce into one write.
@@ -201,8 +203,9 @@ void Server::open_listener(const std::string& ifname, uint16_t port, bool pxe) {
     if (!ifname.empty() && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(), ifname.size() + 1) != 0)
         throw io_error(fmt::format("SO_BINDTODEVICE {}", ifname), errno);
     l->socket->bind(udp::endpoint(asio::ip::address_v4::any(), port), ec);
-    if (ec) throw Error(kExitUnavailable, fmt::format("cannot bind UDP port {}{}: {}", port,
-                                                      ifname.empty() ? "" : " on " + ifname, ec.message()));
+    if (ec)
+        throw Error(kExitUnavailable, fmt::format("cannot bind UDP port {}{}: {}", port,
+                                                  ifname.empty() ? "" : " on " + ifname, ec.message()));
     l->socket->non_blocking(true);
     log::info("listening on {}:{}{}", ifname.empty() ? "*" : ifname, port, pxe ? " (PXE boot server)" : "");
     listeners_.push_back(std::move(l));
@@ -232,7 +235,8 @@ void Server::drain(Listener& l) {
         ssize_t got = recvmsg(l.socket->native_handle(), &msg, MSG_DONTWAIT);
         if (got < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                log::write_limited(malformed_limit_, log::Level::warn, fmt::format("recvmsg: {}", std::strerror(errno)));
+                log::write_limited(malformed_limit_, log::Level::warn,
+                                   fmt::format("recvmsg: {}", std::strerror(errno)));
             break;
         }
         int ifindex = 0;
@@ -301,8 +305,7 @@ void Server::handle(Listener& l, std::span<const uint8_t> data, const sockaddr_i
     dhcp::Outcome out = service_->handle(q, dhcp::Ingress{local, src, sport, l.pxe_port}, now);
     if (learner_) learner_->observe(q, out.cls, out.reply ? out.reply->yiaddr : 0, now);
     if (!out.reply) {
-        if (log::enabled(log::Level::debug))
-            log::debug("{}: no reply: {}", describe(q, out), out.note);
+        if (log::enabled(log::Level::debug)) log::debug("{}: no reply: {}", describe(q, out), out.note);
         return;
     }
     send(l, out, q, ifindex, local);

@@ -13,10 +13,10 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "device/mac.hpp"
+#include "device/pi_serial.hpp"
 #include "dhcp/lease_file.hpp"
 #include "dhcp/option_defs.hpp"
 #include "dhcp/options.hpp"
-#include "device/pi_serial.hpp"
 #include "log/log.hpp"
 
 namespace fs = std::filesystem;
@@ -110,7 +110,8 @@ nlohmann::ordered_json lease_json(const dhcp::Lease& l, int64_t now) {
     j["mac"] = dhcp::hwaddr_str(l);
     j["ip"] = dhcp::ip_str(l.ip);
     j["hostname"] = l.hostname.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(l.hostname);
-    j["client_id"] = l.client_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(dhcp::mac_str(l.client_id));
+    j["client_id"] =
+        l.client_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(dhcp::mac_str(l.client_id));
     if (l.infinite()) {
         j["expires"] = nullptr;
         j["remaining"] = nullptr;

@@ -9,10 +9,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "config/loader.hpp"
 #include "dhcp/classify.hpp"
 #include "dhcp/lease_engine.hpp"
 #include "dhcp/reply.hpp"
-#include "config/loader.hpp"
 #include "options.hpp"
 
 namespace mb::dhcp_tool {

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -27,9 +27,13 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-void print(const ojson& j) { cli::print_json(j); }
+void print(const ojson& j) {
+    cli::print_json(j);
+}
 
-bool dhcp_port(uint16_t p) { return p == 67 || p == 68 || p == 4011; }
+bool dhcp_port(uint16_t p) {
+    return p == 67 || p == 68 || p == 4011;
+}
 
 struct Datagram {
     size_t frame;  // 1-based, like tshark
@@ -50,7 +54,9 @@ std::vector<Datagram> dhcp_datagrams(const std::vector<pcap::Frame>& frames) {
     return out;
 }
 
-std::string endpoint(dhcp::Ipv4 ip, uint16_t port) { return fmt::format("{}:{}", dhcp::ip_str(ip), port); }
+std::string endpoint(dhcp::Ipv4 ip, uint16_t port) {
+    return fmt::format("{}:{}", dhcp::ip_str(ip), port);
+}
 
 ojson summary(const dhcp::Packet& p, const dhcp::ClassifyConfig& cc) {
     ojson j;
@@ -81,10 +87,10 @@ void print_text_options(const ojson& pj) {
 }
 
 std::string describe_line(const Datagram& d, const ojson& s) {
-    std::string line = fmt::format("#{} {:.6f} {} → {} {} {} xid {}", d.frame, d.time,
-                                   endpoint(d.udp.src_ip, d.udp.src_port), endpoint(d.udp.dst_ip, d.udp.dst_port),
-                                   s["type"].get<std::string>(), s["chaddr"].get<std::string>(),
-                                   s["xid"].get<std::string>());
+    std::string line =
+        fmt::format("#{} {:.6f} {} → {} {} {} xid {}", d.frame, d.time, endpoint(d.udp.src_ip, d.udp.src_port),
+                    endpoint(d.udp.dst_ip, d.udp.dst_port), s["type"].get<std::string>(),
+                    s["chaddr"].get<std::string>(), s["xid"].get<std::string>());
     if (s.contains("class")) line += " class=" + s["class"].get<std::string>();
     if (s.contains("arch")) line += " arch=" + s["arch"].get<std::string>();
     if (s.contains("pi_serial")) line += " pi-serial=" + s["pi_serial"].get<std::string>();
@@ -186,8 +192,8 @@ void replay(const cli::GlobalOptions& global, Options o, const CLI::App& cmd, co
         if (!local) throw usage_error(fmt::format("{}: no server address in the capture; give --server-address", file));
         auto s = summary(q, service.config().classify);
         entry.update(s);
-        auto out = service.handle(q, dhcp::Ingress{local, d.udp.src_ip, d.udp.src_port, d.udp.dst_port == 4011},
-                                  d.epoch);
+        auto out =
+            service.handle(q, dhcp::Ingress{local, d.udp.src_ip, d.udp.src_port, d.udp.dst_port == 4011}, d.epoch);
         if (out.reply) {
             try {
                 out.reply->pack(dhcp::max_reply_size(q));
@@ -241,7 +247,8 @@ void leases_list(const cli::GlobalOptions& g, const std::string& path) {
         print(all);
     } else {
         for (const auto& j : all)
-            std::cout << fmt::format("{:<17} {:<15} {:<20} {}\n", j["mac"].get<std::string>(), j["ip"].get<std::string>(),
+            std::cout << fmt::format("{:<17} {:<15} {:<20} {}\n", j["mac"].get<std::string>(),
+                                     j["ip"].get<std::string>(),
                                      j["hostname"].is_null() ? "*" : j["hostname"].get<std::string>(),
                                      j["expires"].is_null() ? "never" : j["expires"].get<std::string>());
     }
@@ -260,7 +267,8 @@ void leases_add(const cli::GlobalOptions& g, const std::string& path, const std:
     l.expiry = lease_seconds > 0 ? now + lease_seconds : 0;
     int fd = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
-    std::erase_if(f.leases, [&](const dhcp::Lease& x) { return x.ip == l.ip || (x.hwaddr == l.hwaddr && x.hwtype == 1); });
+    std::erase_if(f.leases,
+                  [&](const dhcp::Lease& x) { return x.ip == l.ip || (x.hwaddr == l.hwaddr && x.hwtype == 1); });
     f.leases.push_back(l);
     write_atomic(path, dhcp::format_lease_file(f));
     ::close(fd);
