@@ -51,17 +51,19 @@ def client_main(spec_path, out_dir):
         opts.append("end")
         bootp = BOOTP(chaddr=mac2str(mac), xid=case["xid"], flags=case.get("flags", 0),
                       giaddr=case.get("giaddr", "0.0.0.0"), hops=case.get("hops", 0))
-        if case.get("relay"):
+        if case.get("udp"):  # a relay (giaddr:67) or an EDK2 BINL request (4011 → 4011): plain UDP
             import socket
+            bind, sport, to, dport = case["udp"]
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((case["giaddr"], 67))
+            s.bind((bind, sport))
             s.settimeout(3)
-            s.sendto(bytes(bootp / DHCP(options=opts)), (spec["server"], 67))
+            bootp.ciaddr = case.get("ciaddr", "0.0.0.0")
+            s.sendto(bytes(bootp / DHCP(options=opts)), (to, dport))
             frames = []
             try:
                 data, src = s.recvfrom(4096)
-                frames.append(Ether() / IP(src=src[0], dst=case["giaddr"]) / UDP(sport=src[1], dport=67) / data)
+                frames.append(Ether() / IP(src=src[0], dst=bind) / UDP(sport=src[1], dport=sport) / data)
             except socket.timeout:
                 pass
         else:
@@ -229,7 +231,7 @@ def discover_cases():
                      [94, "01030a"], [60, opt60("PXEClient:Arch:00011:UNDI:003010")]]},
         {"name": "bios_nonpi", "mac": "52:54:00:77:00:10", "xid": 0x3922591C, "flags": 0,
          "options": [["message-type", "discover"], [93, "0000"], [94, "010201"], [60, pxe_bios]]},
-        {"name": "relayed", "mac": "52:54:00:77:00:40", "xid": 0x01020304, "relay": True,
+        {"name": "relayed", "mac": "52:54:00:77:00:40", "xid": 0x01020304, "udp": ["10.98.0.1", 67, "10.99.0.1", 67],
          "giaddr": "10.98.0.1", "hops": 1,
          "options": [["message-type", "discover"], [93, "0007"], [60, opt60("PXEClient:Arch:00007:UNDI:003000")]]},
     ]
@@ -384,7 +386,8 @@ def proxy_with_dnsmasq_lab(mb_dhcp, tmp):
                         "--dhcp-authoritative", "--log-dhcp", f"--dhcp-leasefile={tmp}/dnsmasq.leases",
                         "--pid-file="], dlog)
         lab.start(prx, [mb_dhcp, "--root", os.path.join(tmp, "proot"), "serve", "--mode", "proxy",
-                        "-i", f"{TAG}q", "--http-base-url", "http://10.99.0.3:8080"], plog)
+                        "-i", f"{TAG}q", "--proxy-4011", "--http-base-url", "http://10.99.0.3:8080"], plog)
+        sh("ip", "-n", cli, "addr", "add", "10.99.0.50/16", "dev", f"{TAG}d")
         if not lab.wait_log(plog, "serving in proxy mode") or not lab.wait_log(dlog, "DHCP, IP range"):
             print(open(plog).read(), open(dlog).read())
             check(False, "dnsmasq and mb-dhcp started")
@@ -394,6 +397,11 @@ def proxy_with_dnsmasq_lab(mb_dhcp, tmp):
         cases[0]["timeout"] = 3
         cases.append({"name": "plain", "mac": "52:54:00:77:00:99", "xid": 0x77, "flags": 0x8000, "timeout": 3,
                       "options": [["message-type", "discover"]]})
+        # EDK2 in BINL mode: REQUEST from and to UDP 4011, unicast to the proxy (dhcp.md §3)
+        cases.append({"name": "binl", "mac": "52:54:00:77:00:30", "xid": 0xC0BEE225, "ciaddr": "10.99.0.50",
+                      "udp": ["10.99.0.50", 4011, "10.99.0.3", 4011],
+                      "options": [["message-type", "request"], [93, "000b"], [94, "010300"],
+                                  [60, opt60("PXEClient:Arch:00011:UNDI:003000")]]})
         out = lab.run_client(cli, f"{TAG}d", "10.99.0.1", cases, "proxy")
         replies = tshark_replies(os.path.join(out, "pi4.pcap"))
         by_src = {r["ip.src"]: r for r in replies}
@@ -409,6 +417,10 @@ def proxy_with_dnsmasq_lab(mb_dhcp, tmp):
             check(p["dhcp.ip.server"] == "10.99.0.3" and p["opts"].get(54) == "0a630003", "proxy offer: siaddr/54 ours")
             check(p["ip.dst"] == "255.255.255.255", "proxy offer is broadcast")
             check(51 not in p["opts"] and 1 not in p["opts"], "proxy offer has no lease options")
+        binl = tshark_replies(os.path.join(out, "binl.pcap"))
+        check(len(binl) == 1 and binl[0]["opts"].get(53) == "05" and binl[0]["udp.srcport"] == "4011" and
+              binl[0]["dhcp.file"] == "snp.efi" and binl[0]["opts"].get(60) == opt60("PXEClient"),
+              "BINL REQUEST on 4011: ACK from 4011 with the arm64 boot file")
         plain = tshark_replies(os.path.join(out, "plain.pcap"))
         check([r["ip.src"] for r in plain] == ["10.99.0.1"], "plain client: only dnsmasq answers")
     finally:
