@@ -250,11 +250,19 @@ def full_mode_lab(mb_dhcp, tmp):
         sh("ip", "-n", cli, "addr", "add", "10.98.0.1/24", "dev", f"{TAG}b")
         sh("ip", "-n", cli, "link", "set", f"{TAG}b", "up")
         sh("ip", "-n", srv, "route", "add", "10.98.0.0/24", "via", "10.99.0.2")
+        # a second served interface on another subnet
+        sh("ip", "link", "add", f"{TAG}x", "type", "veth", "peer", "name", f"{TAG}y")
+        sh("ip", "link", "set", f"{TAG}x", "netns", srv)
+        sh("ip", "link", "set", f"{TAG}y", "netns", cli)
+        sh("ip", "-n", srv, "addr", "add", "10.97.0.1/24", "dev", f"{TAG}x")
+        sh("ip", "-n", srv, "link", "set", f"{TAG}x", "up")
+        sh("ip", "-n", cli, "link", "set", f"{TAG}y", "up")
         root = os.path.join(tmp, "root")
         os.makedirs(root)
         log = os.path.join(tmp, "full.log")
         lab.start(srv, [mb_dhcp, "--root", root, "--log-level", "debug", "serve", "--mode", "full",
-                        "-i", f"{TAG}a", "--pool", "10.99.0.0/16,10.99.0.10,10.99.0.200,10.99.0.1",
+                        "-i", f"{TAG}a", "-i", f"{TAG}x", "--pool", "10.99.0.0/16,10.99.0.10,10.99.0.200,10.99.0.1",
+                        "--pool", "10.97.0.0/24,10.97.0.50,10.97.0.60,10.97.0.1",
                         "--pool", "10.98.0.0/24,10.98.0.100,10.98.0.150,10.98.0.1", "--lease-time", "600",
                         "--http-base-url", "http://10.99.0.1:8080", "--capture", os.path.join(tmp, "server.pcap")],
                   log)
@@ -320,6 +328,26 @@ def full_mode_lab(mb_dhcp, tmp):
         check(rl["dhcp.ip.your"].startswith("10.98.0.1") and rl["dhcp.ip.your"] != "10.98.0.1",
               "relayed: address from the giaddr's pool")
         check(rl["opts"].get(3) == "0a620001", "relayed: router of the giaddr's pool")
+
+        # the second interface answers from its own address and pool
+        second = lab.run_client(cli, f"{TAG}y", "10.97.0.1", [dict(discover_cases()[0], name="pi4_if2")], "if2")
+        r2 = tshark_replies(os.path.join(second, "pi4_if2.pcap"))
+        check(len(r2) == 1 and r2[0]["opts"].get(54) == "0a610001" and r2[0]["dhcp.ip.your"].startswith("10.97.0.")
+              and r2[0]["opts"].get(43) == GOLDEN_43, "second interface: offer from 10.97.0.1 out of its own pool")
+
+        # a flood of garbage: dropped with rate-limited log lines, the server keeps answering
+        flood = ("import os, socket\n"
+                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                 "good = bytes.fromhex('0101060000000001' + '00' * 228 + '63825363')\n"
+                 "for i in range(3000):\n"
+                 "    junk = [os.urandom(i % 700), good[:200 + i % 40], good + bytes([60, 200]) + b'x' * (i % 50),\n"
+                 "            b'\\x02' + good[1:] + b'\\xff', good[:236] + b'\\x01\\x02\\x03\\x04'][i % 5]\n"
+                 "    s.sendto(junk, ('10.99.0.1', 67))\n")
+        sh("ip", "netns", "exec", cli, "/usr/bin/python3", "-c", flood)
+        time.sleep(0.5)
+        logtext = open(log).read()
+        dropped = logtext.count("dropped malformed packet")
+        check(1 <= dropped <= 20, f"garbage flood: {dropped} rate-limited log lines for 2400 malformed packets")
 
         # the Pi's REQUEST carries no option 60 (rpi-eeprom#82): ACK it, with the menu again
         req = [{"name": "pi_request", "mac": "dc:a6:32:01:02:03", "xid": 0x26F30339, "flags": 0,
