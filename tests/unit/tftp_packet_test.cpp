@@ -145,6 +145,15 @@ TEST_CASE("Junk option values are dropped from the OACK", "[tftp][options]") {
     CHECK(negotiate(rrq({{"multicast", ""}, {"rollover", "0"}}), 1, lim).oack.empty());
 }
 
+TEST_CASE("An empty file is sent without tsize unless asked to", "[tftp][options]") {
+    Limits lim;
+    CHECK(negotiate(rrq({{"tsize", "0"}}), 0, lim).oack.empty());
+    lim.tsize_for_empty = true;
+    auto n = negotiate(rrq({{"tsize", "0"}}), 0, lim);
+    REQUIRE(n.oack.size() == 1);
+    CHECK(n.oack[0] == Option{"tsize", "0"});
+}
+
 TEST_CASE("netascii gets neither tsize nor windowsize", "[tftp][options]") {
     auto n = negotiate(rrq({{"tsize", "0"}, {"windowsize", "4"}, {"blksize", "1024"}}, Mode::netascii), std::nullopt, {});
     REQUIRE(n.oack.size() == 1);

@@ -264,6 +264,7 @@ std::vector<ListEntry> Catalog::list(const std::optional<device::Mac>& mac) cons
     if (mac) walk(root / mac->dashed(), false);
     names.insert("config.txt");
     names.insert("cmdline.txt");
+    names.insert("RPI_EFI.fd");
     std::vector<ListEntry> out;
     for (const auto& name : names) {
         MappedRequest m;
