@@ -1,8 +1,6 @@
 // `mb-tftp decode FILE.pcap`: reconstructs TFTP transfers from a capture (Ethernet, Linux cooked
 // v1/v2, raw IP or loopback link types; IPv4/UDP): file, mode, options asked and granted, blocks,
 // bytes, retransmitted DATA, duplicate ACKs, errors, duration and throughput.
-#include <pcap/pcap.h>
-
 #include <fmt/format.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "pcap/pcap.hpp"
 #include "tftp/packet.hpp"
 #include "verbs.hpp"
 
@@ -26,16 +25,21 @@ struct Endpoint {
 std::string ip_text(uint32_t ip) { return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255); }
 std::string ep_text(const Endpoint& e) { return fmt::format("{}:{}", ip_text(e.ip), e.port); }
 
-std::string iso_time(const timeval& tv) {
+struct Stamp {
+    int64_t tv_sec = 0;
+    uint32_t tv_usec = 0;
+};
+
+std::string iso_time(const Stamp& tv) {
     char buf[40];
     struct tm tm {};
-    time_t secs = tv.tv_sec;
+    time_t secs = static_cast<time_t>(tv.tv_sec);
     gmtime_r(&secs, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
     return fmt::format("{}.{:03d}Z", buf, static_cast<int>(tv.tv_usec / 1000));
 }
 
-double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
+double seconds(const Stamp& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
 
 struct Flow {
     Endpoint client;
@@ -45,8 +49,8 @@ struct Flow {
     std::string mode;
     nlohmann::ordered_json requested = nlohmann::ordered_json::object();
     nlohmann::ordered_json granted = nlohmann::ordered_json::object();
-    timeval start{};
-    timeval end{};
+    Stamp start{};
+    Stamp end{};
     uint64_t bytes = 0;
     uint64_t blocks = 0;
     uint64_t retransmits = 0;
@@ -64,63 +68,6 @@ struct Flow {
     std::string error_from;
     int error_code = -1;
 };
-
-// Returns the UDP payload and endpoints of an IPv4/UDP frame, or false.
-bool parse_frame(int linktype, const u_char* p, size_t len, Endpoint& src, Endpoint& dst, const u_char*& payload,
-                 size_t& plen) {
-    size_t off = 0;
-    uint16_t ethertype = 0x0800;
-    switch (linktype) {
-    case DLT_EN10MB:
-        if (len < 14) return false;
-        ethertype = static_cast<uint16_t>(p[12] << 8 | p[13]);
-        off = 14;
-        while (ethertype == 0x8100 && len >= off + 4) {
-            ethertype = static_cast<uint16_t>(p[off + 2] << 8 | p[off + 3]);
-            off += 4;
-        }
-        break;
-    case DLT_LINUX_SLL:
-        if (len < 16) return false;
-        ethertype = static_cast<uint16_t>(p[14] << 8 | p[15]);
-        off = 16;
-        break;
-    case 276:  // DLT_LINUX_SLL2
-        if (len < 20) return false;
-        ethertype = static_cast<uint16_t>(p[0] << 8 | p[1]);
-        off = 20;
-        break;
-    case DLT_RAW:
-    case 101:  // LINKTYPE_RAW
-        off = 0;
-        break;
-    case DLT_NULL:
-    case DLT_LOOP:
-        if (len < 4) return false;
-        off = 4;
-        break;
-    default: return false;
-    }
-    if (ethertype != 0x0800 || len < off + 20) return false;
-    const u_char* ip = p + off;
-    if ((ip[0] >> 4) != 4) return false;
-    const size_t ihl = (ip[0] & 15) * 4u;
-    const size_t total = static_cast<size_t>(ip[2] << 8 | ip[3]);
-    if (ip[9] != 17 || ihl < 20 || len < off + ihl + 8) return false;
-    if ((ip[6] & 0x1f) != 0 || ip[7] != 0) return false;  // a later fragment
-    auto u32 = [](const u_char* b) { return static_cast<uint32_t>(b[0]) << 24 | b[1] << 16 | b[2] << 8 | b[3]; };
-    src.ip = u32(ip + 12);
-    dst.ip = u32(ip + 16);
-    const u_char* udp = ip + ihl;
-    src.port = static_cast<uint16_t>(udp[0] << 8 | udp[1]);
-    dst.port = static_cast<uint16_t>(udp[2] << 8 | udp[3]);
-    const size_t ulen = static_cast<size_t>(udp[4] << 8 | udp[5]);
-    payload = udp + 8;
-    size_t avail = len - off - ihl - 8;
-    if (total >= ihl + 8) avail = std::min(avail, total - ihl - 8);
-    plen = ulen >= 8 ? std::min(avail, ulen - 8) : avail;
-    return true;
-}
 
 nlohmann::ordered_json flow_json(const Flow& f) {
     nlohmann::ordered_json j;
@@ -160,25 +107,25 @@ nlohmann::ordered_json flow_json(const Flow& f) {
 }  // namespace
 
 nlohmann::ordered_json decode_capture(const std::string& path, uint16_t server_port) {
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    pcap_t* pc = pcap_open_offline(path.c_str(), errbuf);
-    if (!pc) throw data_error(fmt::format("{}: {}", path, errbuf));
-    const int linktype = pcap_datalink(pc);
+    std::vector<pcap::Frame> frames;
+    try {
+        frames = pcap::read_file(path);
+    } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("{}: {}", path, e.what()));
+    }
     std::vector<Flow> flows;
     std::map<Endpoint, size_t> by_client;  // client TID -> index of its live flow
     uint64_t packets = 0, tftp_packets = 0;
-    pcap_pkthdr* h = nullptr;
-    const u_char* data = nullptr;
-    int rc;
-    while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+    for (const auto& frame : frames) {
         packets++;
-        Endpoint src, dst;
-        const u_char* payload = nullptr;
-        size_t plen = 0;
-        if (!parse_frame(linktype, data, h->caplen, src, dst, payload, plen)) continue;
-        const std::span<const uint8_t> bytes(payload, plen);
-        if (plen < 2) continue;
-        const uint16_t op = static_cast<uint16_t>(payload[0] << 8 | payload[1]);
+        auto udp = pcap::decode_udp(frame.linktype, frame.data);
+        if (!udp) continue;
+        const Endpoint src{udp->src_ip, udp->src_port};
+        const Endpoint dst{udp->dst_ip, udp->dst_port};
+        const Stamp ts{frame.ts_sec, frame.ts_usec};
+        const std::span<const uint8_t> bytes = udp->payload;
+        if (bytes.size() < 2) continue;
+        const uint16_t op = static_cast<uint16_t>(bytes[0] << 8 | bytes[1]);
         if (dst.port == server_port && (op == 1 || op == 2)) {
             Decoded d = decode(bytes);
             auto* p = std::get_if<Packet>(&d);
@@ -189,7 +136,7 @@ nlohmann::ordered_json decode_capture(const std::string& path, uint16_t server_p
             if (it != by_client.end() && flows[it->second].file == r.filename && flows[it->second].seen.empty() &&
                 flows[it->second].error_code < 0) {
                 flows[it->second].requests++;  // a retransmitted request
-                flows[it->second].end = h->ts;
+                flows[it->second].end = ts;
                 continue;
             }
             Flow f;
@@ -199,7 +146,7 @@ nlohmann::ordered_json decode_capture(const std::string& path, uint16_t server_p
             f.file = r.filename;
             f.mode = std::string(mode_name(r.mode));
             for (const auto& o : r.options) f.requested[o.name] = o.value;
-            f.start = f.end = h->ts;
+            f.start = f.end = ts;
             f.requests = 1;
             flows.push_back(std::move(f));
             by_client[src] = flows.size() - 1;
@@ -214,7 +161,7 @@ nlohmann::ordered_json decode_capture(const std::string& path, uint16_t server_p
         auto* p = std::get_if<Packet>(&d);
         if (!p) continue;
         tftp_packets++;
-        f.end = h->ts;
+        f.end = ts;
         if (to_client) f.server = src;
         if (auto* o = std::get_if<OackPacket>(p)) {
             for (const auto& opt : o->options) {
@@ -255,12 +202,6 @@ nlohmann::ordered_json decode_capture(const std::string& path, uint16_t server_p
             f.error_from = from_client ? "client" : "server";
         }
     }
-    if (rc == -1) {
-        std::string msg = pcap_geterr(pc);
-        pcap_close(pc);
-        throw data_error(fmt::format("{}: {}", path, msg));
-    }
-    pcap_close(pc);
     nlohmann::ordered_json out;
     out["capture"] = path;
     out["packets"] = packets;

@@ -317,7 +317,6 @@ void Server::Impl::finished(const std::shared_ptr<Session>& s) {
     }
     if (auto it = sessions.find(s->peer); it != sessions.end() && it->second == s) sessions.erase(it);
     stats.active = sessions.size();
-    if (capture && sessions.empty()) capture->flush();
 }
 
 Server::Server(asio::io_context& io, Catalog& catalog, ServerOptions options)
@@ -336,7 +335,6 @@ void Server::close() {
     impl_->listener.close(ec);
     auto sessions = impl_->sessions;
     for (auto& [ep, s] : sessions) s->end();
-    if (impl_->capture) impl_->capture->flush();
 }
 
 ServerStats Server::stats() const { return impl_->stats; }
