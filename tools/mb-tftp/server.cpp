@@ -4,6 +4,8 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <sys/socket.h>
+
 #include <array>
 #include <map>
 #include <vector>
@@ -71,6 +73,8 @@ struct Session : std::enable_shared_from_this<Session> {
     std::array<uint8_t, 600> rx{};  // ACKs are 4 bytes, ERRORs short; longer is truncated
     udp::endpoint from;
     bool ended = false;
+    bool timer_pending = false;
+    Time timer_at{};
 
     Session(Server::Impl& s, udp::endpoint p, SourcePtr src, Negotiated n)
         : srv(s), peer(p), timer(s.io), source(std::move(src)), transfer(*source, std::move(n), s.options.retry),
@@ -142,11 +146,18 @@ struct Session : std::enable_shared_from_this<Session> {
             end();
             return;
         }
-        if (a.timer) {
+        // Lazy timer: most ACKs only move the deadline later, so a pending wait is left alone and
+        // fires early; Transfer::on_timer then answers with the real deadline. This saves two
+        // timerfd updates per DATA packet.
+        if (a.timer && (!timer_pending || *a.timer < timer_at)) {
+            timer_pending = true;
+            timer_at = *a.timer;
             timer.expires_at(*a.timer);
             auto self = shared_from_this();
             timer.async_wait([self](const boost::system::error_code& ec) {
-                if (ec || self->ended) return;
+                if (ec == asio::error::operation_aborted) return;
+                self->timer_pending = false;
+                if (self->ended) return;
                 self->apply(self->transfer.on_timer(Clock::now()));
             });
         }
@@ -171,6 +182,15 @@ void Server::Impl::open() {
     listener.set_option(udp::socket::reuse_address(true));
     listener.bind(listen_ep);
     listener.non_blocking(true);
+    // Room for bursts of requests (a rack of Pis powering on probes many files at once); root may
+    // exceed net.core.rmem_max.
+    {
+        const int want = 4 << 20;
+        if (::setsockopt(listener.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) {
+            boost::system::error_code ec;
+            listener.set_option(asio::socket_base::receive_buffer_size(want), ec);
+        }
+    }
     listen_ep = listener.local_endpoint();
     if (!options.capture_path.empty()) capture = std::make_unique<Capture>(options.capture_path);
     receive();
