@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         mb::config::Provenance provenance;
         mb::config::DecodeContext ctx{"devices/fuzz.yaml", &provenance};
         mb::config::apply_yaml(node, record, ctx);
-        (void)mb::config::to_json(record).dump();
+        (void)mb::config::to_json(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } catch (const mb::Error& e) {
         if (e.code() != mb::kExitConfig) __builtin_trap();
     }
