@@ -7,7 +7,7 @@
 # mb-http's peak RSS before and after the load.
 # Usage: bench/http/run.sh [build/tools]   (needs wrk and nginx: packaging/extra-packages.txt)
 set -eu
-BIN="${1:-${MB_BIN:-build/tools}}"
+BIN="${1:-${MB_BIN:-$(dirname "$0")/../../build/tools}}"
 MB_HTTP="$(cd "$BIN" && pwd)/mb-http"
 DURATION="${DURATION:-5}"
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 69; }
@@ -82,3 +82,8 @@ echo "ratio mb-http/nginx large file throughput: $(ratio "$m_lm" "$n_lm")  (goal
 echo "ratio mb-http/nginx script requests/s:     $(ratio "$m_sr" "$n_sr")  (goal >= 1.0)"
 echo "ratio p99 mb-http/nginx: large $(ratio "$m_lp" "$n_lp"), script $(ratio "$m_sp" "$n_sp")  (lower is better)"
 echo "mb-http peak RSS: ${RSS0} KiB before load, ${RSS1} KiB after"
+echo "RESULT http_large_throughput_ratio $(ratio "$m_lm" "$n_lm") x"
+echo "RESULT http_script_rps_ratio $(ratio "$m_sr" "$n_sr") x"
+echo "RESULT http_large_p99_ratio $(ratio "$m_lp" "$n_lp") x"
+echo "RESULT http_script_p99_ratio $(ratio "$m_sp" "$n_sp") x"
+echo "RESULT http_peak_rss_after_load $RSS1 KiB"
