@@ -66,14 +66,17 @@ int serve(mb::cli::GlobalOptions& g) {
         respond(service->handle(req));
     };
     mb::http::RouteOptions opts;
-    opts.max_body = rs.max_body + 1;  // the Service answers 413 with a Redfish message itself
+    // The Service answers 413 with a Redfish message above redfish.max_body; the server's own
+    // plain 413 only guards memory against bodies far beyond it.
+    const size_t hard_limit = std::max<size_t>(4u << 20, size_t{rs.max_body} * 4);
+    opts.max_body = hard_limit;
     opts.name = "redfish";
     router.mount("/redfish", handler, "*", opts);
     router.set_not_found([&service](const mb::http::Request& req) { return service->handle(req); });
 
     mb::http::ServerOptions options;
     options.server_name = "mb-redfish";
-    options.max_body_bytes = rs.max_body + 1;
+    options.max_body_bytes = hard_limit;
     mb::http::Server server(d.io(), router, options);
 
     std::string cert = rs.tls.cert.empty() ? "" : snap->tree.resolve(rs.tls.cert).string();
@@ -81,6 +84,7 @@ int serve(mb::cli::GlobalOptions& g) {
     if (cert.empty() != key.empty()) throw mb::config_error("redfish.tls: set both cert and key, or neither");
     if (cert.empty()) {
         auto dir = snap->tree.state_dir("redfish") / "tls";
+        std::filesystem::create_directories(dir);
         cert = (dir / "cert.pem").string();
         key = (dir / "key.pem").string();
         mb::http::SelfSignedOptions so;
@@ -103,6 +107,10 @@ int serve(mb::cli::GlobalOptions& g) {
         d.status(fmt::format("serving {} devices", next->devices.size()));
     });
     d.on_stop([&] { server.stop(); });
+    // Our own writes to firmware/<mac>.json need no reload (every request reads it afresh).
+    d.set_reload_filter([](const std::string& path) {
+        return path.rfind("firmware/", 0) != 0 && path.rfind("state/redfish/", 0) != 0;
+    });
     int rc = d.run();
     backend.drain();
     return rc;
