@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test test-unit test-asan test-integration e2e demo demo-clean install \
+.PHONY: man all deps build test test-unit test-asan test-integration e2e demo demo-clean install \
         fuzz bench format format-check completions clean ipxe
 
 all: build
@@ -79,6 +79,14 @@ format-check:
 completions: build
 	@for t in $(BUILD)/tools/mb-*; do n=$$(basename $$t); \
 	  $$t __complete bash > completions/$$n.bash; $$t __complete zsh > completions/_$$n; done
+
+# Regenerates the key reference in man/mb-config.5 from the schema.
+man: build
+	/usr/bin/python3 packaging/gen-config-man.py $(BUILD)/tools/$$(ls $(BUILD)/tools | grep '^mb-' | head -1) man/mb-config.5
+
+# Regenerates the key reference in man/mb-config.5 from the schema.
+man: build
+	/usr/bin/python3 packaging/gen-config-man.py $(BUILD)/tools/$$(ls $(BUILD)/tools | grep '^mb-' | head -1) man/mb-config.5
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -1,5 +1,7 @@
 #include "http/message.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/strings.hpp"
@@ -41,6 +43,15 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
         }
     }
     return out;
+}
+
+OpenFile::~OpenFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+std::string Request::param(std::string_view name) const {
+    auto it = params.find(std::string(name));
+    return it == params.end() ? std::string() : it->second;
 }
 
 std::map<std::string, std::string> Request::query_params() const {

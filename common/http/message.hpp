@@ -38,18 +38,44 @@ struct Request {
     std::string body;
     std::string remote_address;  // peer IP as text
     uint16_t remote_port = 0;
+    std::string local_address;   // our address the request arrived on (for URLs pointing back at us)
+    uint16_t local_port = 0;
     bool tls = false;
+    int version = 11;  // 10 or 11
+    // Filled by the Router: `{name}` captures of the matched pattern, and the pattern itself
+    // (a metrics label that does not grow with the number of devices).
+    std::map<std::string, std::string> params;
+    std::string route;
+
+    // A captured path parameter, "" when absent.
+    std::string param(std::string_view name) const;
 
     std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
     // Decoded query parameters; a repeated key keeps the last value.
     std::map<std::string, std::string> query_params() const;
 };
 
-// A body that is a region of a file, sent without copying through user space (sendfile).
+// An open file descriptor shared by the responses that send from it; closed with the last one.
+class OpenFile {
+public:
+    explicit OpenFile(int fd) : fd_(fd) {}
+    ~OpenFile();
+    OpenFile(const OpenFile&) = delete;
+    OpenFile& operator=(const OpenFile&) = delete;
+    int fd() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+// A body that is a region of a file, sent without copying through user space (sendfile on plain
+// TCP, pread + write under TLS). When `open` is set the server sends from that descriptor (no
+// second path lookup, no race with a rename); otherwise it opens `path` read-only itself.
 struct FileBody {
     std::string path;
     uint64_t offset = 0;
     uint64_t length = 0;
+    std::shared_ptr<const OpenFile> open;
 };
 
 // A body produced while it is sent (e.g. a Talos image tee'd from an upstream download). The

@@ -1,5 +1,8 @@
 #include "talos/service.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <future>
 #include <thread>
@@ -10,7 +13,6 @@
 #include "talos/decompress.hpp"
 #include "talos/digest.hpp"
 #include "talos/range.hpp"
-#include "talos/settings_load.hpp"
 #include "talos/version.hpp"
 
 namespace fs = std::filesystem;
@@ -76,19 +78,12 @@ struct Service::Parsed {
     bool head = false;
 };
 
-ServiceOptions service_options(const config::TalosSettings& s, const fs::path& root) {
+ServiceOptions service_options(const config::TalosSettings& s, const fs::path& cache_dir) {
     ServiceOptions o;
     o.factory.base_url = s.base_url;
-    o.factory.connect_timeout_s = s.connect_timeout;
-    o.factory.first_byte_timeout_s = s.first_byte_timeout;
-    o.factory.low_speed_limit = s.low_speed_limit;
-    o.factory.low_speed_time_s = s.low_speed_time;
-    o.factory.ca_file = s.ca_file;
-    o.cache_dir = cache_directory(s, root);
+    o.cache_dir = cache_dir;
     o.max_cache_size = s.max_cache_size;
     o.default_extensions = s.default_extensions;
-    o.raw_source = s.raw_source == "xz" ? RawSource::xz : s.raw_source == "zst" ? RawSource::zst : RawSource::automatic;
-    o.metadata_ttl = std::chrono::seconds(s.metadata_ttl);
     return o;
 }
 
@@ -306,6 +301,11 @@ BootAssets Service::boot_assets(const Selection& selection, const std::string& a
     return b;
 }
 
+std::string ipxe_script(const BootAssets& b) {
+    return "#!ipxe\n# Talos " + b.version + " schematic " + b.schematic_id + "\nkernel " + b.kernel_url + " " + b.cmdline +
+           "\ninitrd " + b.initramfs_url + "\nboot\n";
+}
+
 // ---------------------------------------------------------------------------------------------
 // The route
 
@@ -357,7 +357,11 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
         r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" + std::to_string(d.offset + d.length - 1) +
                                            "/" + std::to_string(e.size));
     }
-    r.file = http::FileBody{e.path.string(), d.offset, d.length};
+    // Opened here and held by the response until it is sent: the server never looks the path up
+    // again (no race with eviction or a refetch), and the cache sees the file open and spares it.
+    const int fd = ::open(e.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(kExitTempFail, "talos cache: " + e.path.string() + " went away; retry");
+    r.file = http::FileBody{e.path.string(), d.offset, d.length, std::make_shared<const http::OpenFile>(fd)};
     r.content_length = d.length;
     return r;
 }
@@ -393,7 +397,13 @@ void Service::handle_async(const http::Request& req, Respond respond) {
     // Fast path: the schematic is known and the file is cached.
     if (const auto r = memoized(memo_key(p.selection))) {
         if (auto e = cache_->lookup({r->version, r->schematic_id, p.asset.asset.served_name})) {
-            respond(cached_response(req, p, *e));
+            http::Response resp;
+            try {
+                resp = cached_response(req, p, *e);
+            } catch (const std::exception& ex) {
+                resp = error_response(ex);
+            }
+            respond(std::move(resp));
             return;
         }
     }

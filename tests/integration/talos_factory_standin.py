@@ -425,8 +425,7 @@ class Harness:
         s.close()
         self.base = "http://127.0.0.1:%d" % self.port
         settings = {"enabled": "true", "base_url": '"%s"' % self.factory, "cache_directory": '"%s"' % self.cache,
-                    "max_cache_size": "10737418240 # 10GB", "default_extensions": "[]",
-                    "listen": '"127.0.0.1:%d"' % self.port}
+                    "max_cache_size": "10737418240 # 10GB", "default_extensions": "[]"}
         settings.update(talos_settings or {})
         with open(os.path.join(self.root, "metal-boot.yaml"), "w") as f:
             f.write("talos:\n" + "".join("  %s: %s\n" % kv for kv in settings.items()))
@@ -440,7 +439,8 @@ class Harness:
 
     def start_serve(self):
         self.serve_log = open(os.path.join(self.dir, "serve.log"), "a")
-        self.serve_proc = subprocess.Popen([self.bin, "--root", self.root, "serve"], stderr=self.serve_log)
+        self.serve_proc = subprocess.Popen([self.bin, "--root", self.root, "serve", "--listen", "127.0.0.1:%d" % self.port],
+                                           stderr=self.serve_log)
         import socket
         for _ in range(200):
             try:

@@ -4,6 +4,7 @@ images decompressed from Debian xz/zstd output, checksums, Range/HEAD, 10 concur
 upstream download, a mid-stream cut -> truncated client + no cache entry, a 302 to a second server,
 errors naming what is wrong, and first byte before the download ends on a slow first build."""
 import hashlib
+import json
 import os
 import sys
 import threading
@@ -138,7 +139,7 @@ try:
     r = h.mbtalos("schematic", "--extensions", "nope", check=False)
     check(r.returncode == 65 and "'nope'" in r.stderr, "schematic with an unknown extension -> exit 65 naming it")
     r = h.mbtalos("--json", "versions")
-    check('"latest": "v1.11.5"' in r.stdout, "versions --json reports latest")
+    check(json.loads(r.stdout)["latest"] == "v1.11.5", "versions --json reports latest")
     out = os.path.join(h.dir, "fetched.raw")
     r = h.mbtalos("fetch", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--asset", "metal.raw", "-o", out, "--json")
     check(open(out, "rb").read() == decompress(h.reference(RPI_ID, "v1.11.1", "metal-arm64.raw.zst"), "zstd"),
