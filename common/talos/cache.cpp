@@ -175,6 +175,12 @@ void Flight::write(const char* data, size_t size) {
     notify(lock);
 }
 
+void Flight::finish_data() {
+    std::unique_lock lock(mu_);
+    data_complete_ = true;
+    notify(lock);
+}
+
 void Flight::finish_ok(std::string sha256) {
     std::unique_lock lock(mu_);
     sha256_ = std::move(sha256);
@@ -214,7 +220,7 @@ void Flight::read_async(uint64_t offset, size_t max, ReadCallback cb) {
         cb(Read::data, std::move(chunk));
         return;
     }
-    if (state_ == State::done) {
+    if (state_ == State::done || data_complete_) {
         lock.unlock();
         cb(Read::end, {});
         return;
@@ -396,6 +402,7 @@ void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
         if (expected && *expected != written)
             throw data_error("size mismatch: wrote " + std::to_string(written) + " bytes, expected " +
                              std::to_string(*expected));
+        flight->finish_data();
         commit(*flight, flight->hasher_.final_hex());
         log::info("talos cache: stored {} ({} bytes)", rel, written);
     } catch (const std::exception& e) {

@@ -67,7 +67,7 @@ private:
 
 class ZstdDecoder final : public Decompressor {
 public:
-    ZstdDecoder() : dctx_(ZSTD_createDCtx()), out_(ZSTD_DStreamOutSize()) {
+    ZstdDecoder() : dctx_(ZSTD_createDCtx()), out_(kOutChunk) {
         if (!dctx_) throw Error(kExitSoftware, "libzstd: cannot create a decompression context");
     }
     ~ZstdDecoder() override { ZSTD_freeDCtx(dctx_); }

@@ -118,6 +118,7 @@ CurlPtr make_handle(const FactoryOptions& o, const std::string& url) {
     if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "metal-boot-mb-talos/" MB_VERSION);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
     return curl;

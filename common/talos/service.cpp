@@ -21,7 +21,7 @@ namespace mb::talos {
 
 namespace {
 
-constexpr size_t kStreamChunk = 256 * 1024;
+constexpr size_t kStreamChunk = 1024 * 1024;
 
 // A response body that tails a Flight: every client of a cold asset reads the growing .part.
 class FlightStream final : public http::StreamBody, public std::enable_shared_from_this<FlightStream> {

@@ -286,6 +286,8 @@ def make_handler(factory, role):
                     token = "/cdn/%s/%s" % (hashlib.sha256(repr(build_key).encode()).hexdigest()[:20], path)
                     factory.redirects[token] = (f, path, count_key)
                     location = "http://127.0.0.1:%d%s" % (factory.cdn_port, token)
+                    if factory.args.cdn_base:  # an external CDN (the benchmark's nginx) holding <path>
+                        location = "%s/%s" % (factory.args.cdn_base, path)
                     return self.reply(302, "", "text/plain", {"Location": location})
                 return self.send_file(f, path, count_key)
             return self.reply(404, "not found\n", "text/plain")
@@ -323,7 +325,8 @@ def self_test():
     """Run without arguments (as ctest does): check the stand-in's own answers against talos.md."""
     import urllib.request
     import signal  # noqa: F401
-    args = argparse.Namespace(build_delay=0.0, image_size=1 << 16, image_file=None, rate=0, verbose=False)
+    args = argparse.Namespace(build_delay=0.0, image_size=1 << 16, image_file=None, rate=0, verbose=False,
+                              cdn_base=None)
     factory = Factory(args)
     cdn = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(factory, "cdn"))
     factory.cdn_port = cdn.server_address[1]
@@ -368,6 +371,7 @@ def main():
     ap.add_argument("--image-size", type=int, default=4 << 20, help="bytes of each uncompressed disk image")
     ap.add_argument("--image-file", help="use this file as every uncompressed disk image")
     ap.add_argument("--rate", type=int, default=0, help="initial body rate in bytes/s (0 = unthrottled)")
+    ap.add_argument("--cdn-base", help="redirect=1 sends clients to <cdn-base>/<path> instead of the built-in CDN")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     factory = Factory(args)
