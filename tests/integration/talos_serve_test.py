@@ -144,6 +144,22 @@ try:
     r = h.mbtalos("fetch", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--asset", "metal.raw", "-o", out, "--json")
     check(open(out, "rb").read() == decompress(h.reference(RPI_ID, "v1.11.1", "metal-arm64.raw.zst"), "zstd"),
           "fetch -o writes the decompressed image")
+
+    # 10. iPXE: the script points at the route; kernel and initramfs come through the cache.
+    r = h.mbtalos("--json", "ipxe", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--url-base", h.base)
+    boot = json.loads(r.stdout)
+    check(boot["schematic"] == RPI_ID and boot["cmdline"].startswith("talos.platform=metal"),
+          "ipxe: schematic and the factory's command line (%s)" % boot["cmdline"])
+    for key, name in (("kernel_url", "kernel-arm64"), ("initramfs_url", "initramfs-arm64.xz")):
+        rc, code, body, _, _ = h.curl(boot[key][len(h.base):])
+        check(code == 200 and body == h.reference(RPI_ID, "v1.11.1", name), "ipxe: %s serves %s" % (key, name))
+    script = h.mbtalos("ipxe", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--url-base", h.base).stdout
+    check(script.startswith("#!ipxe\n") and "\nkernel %s " % boot["kernel_url"] in script and
+          "\ninitrd %s\n" % boot["initramfs_url"] in script, "ipxe: the script")
+    boot2 = json.loads(h.mbtalos("--json", "ipxe", "v1.11.1", "arm64", "--overlay", "rpi_generic",
+                                 "--url-base", h.base).stdout)
+    check(boot2["kernel_file"].endswith("/kernel-arm64") and os.path.exists(boot2["kernel_file"]),
+          "ipxe: the cached kernel file is reported")
 finally:
     h.close()
 
