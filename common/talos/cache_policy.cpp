@@ -34,12 +34,18 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
     if (!number) return std::nullopt;
     const std::string unit = to_lower(trim(t.substr(i)));
     uint64_t mult = 1;
-    if (unit.empty() || unit == "b") mult = 1;
-    else if (unit == "k" || unit == "kib" || unit == "kb") mult = 1ull << 10;
-    else if (unit == "m" || unit == "mib" || unit == "mb") mult = 1ull << 20;
-    else if (unit == "g" || unit == "gib" || unit == "gb") mult = 1ull << 30;
-    else if (unit == "t" || unit == "tib" || unit == "tb") mult = 1ull << 40;
-    else return std::nullopt;
+    if (unit.empty() || unit == "b")
+        mult = 1;
+    else if (unit == "k" || unit == "kib" || unit == "kb")
+        mult = 1ull << 10;
+    else if (unit == "m" || unit == "mib" || unit == "mb")
+        mult = 1ull << 20;
+    else if (unit == "g" || unit == "gib" || unit == "gb")
+        mult = 1ull << 30;
+    else if (unit == "t" || unit == "tib" || unit == "tb")
+        mult = 1ull << 40;
+    else
+        return std::nullopt;
     if (*number > UINT64_MAX / mult) return std::nullopt;
     return *number * mult;
 }

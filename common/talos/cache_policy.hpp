@@ -3,8 +3,8 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mb::talos {

@@ -29,17 +29,18 @@ public:
     explicit FlightStream(std::shared_ptr<Flight> flight) : flight_(std::move(flight)) {}
     void pull(Deliver deliver) override {
         auto self = shared_from_this();
-        flight_->read_async(offset_, kStreamChunk, [self, deliver = std::move(deliver)](Flight::Read r, std::string chunk) {
-            if (self->cancelled_) return;
-            switch (r) {
-                case Flight::Read::data:
-                    self->offset_ += chunk.size();
-                    deliver(true, std::move(chunk));
-                    break;
-                case Flight::Read::end: deliver(true, {}); break;
-                case Flight::Read::failed: deliver(false, {}); break;
-            }
-        });
+        flight_->read_async(offset_, kStreamChunk,
+                            [self, deliver = std::move(deliver)](Flight::Read r, std::string chunk) {
+                                if (self->cancelled_) return;
+                                switch (r) {
+                                    case Flight::Read::data:
+                                        self->offset_ += chunk.size();
+                                        deliver(true, std::move(chunk));
+                                        break;
+                                    case Flight::Read::end: deliver(true, {}); break;
+                                    case Flight::Read::failed: deliver(false, {}); break;
+                                }
+                            });
     }
     void cancel() override { cancelled_ = true; }
 
@@ -108,7 +109,9 @@ VerifyReport Service::open(bool verify) {
     return report;
 }
 
-bool Service::matches(std::string_view path) { return path.substr(0, kRoutePrefix.size()) == kRoutePrefix; }
+bool Service::matches(std::string_view path) {
+    return path.substr(0, kRoutePrefix.size()) == kRoutePrefix;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Metadata and resolution
@@ -136,7 +139,9 @@ std::string Service::metadata(const std::string& path) {
     }
 }
 
-std::vector<std::string> Service::versions() { return parse_versions_json(metadata("/versions")); }
+std::vector<std::string> Service::versions() {
+    return parse_versions_json(metadata("/versions"));
+}
 
 std::vector<ExtensionInfo> Service::extensions(const std::string& version) {
     return parse_extensions_json(metadata("/version/" + version + "/extensions/official"));
@@ -168,7 +173,8 @@ Resolved Service::resolve(const Selection& sel) {
         log::info("talos: latest resolved to {}", r.version);
     } else {
         if (std::find(list.begin(), list.end(), sel.version) == list.end())
-            throw Error(kExitNoInput, "Talos " + sel.version + " is not offered by the factory " + options_.factory.base_url);
+            throw Error(kExitNoInput,
+                        "Talos " + sel.version + " is not offered by the factory " + options_.factory.base_url);
         r.version = sel.version;
     }
     const auto wanted = sel.extensions.value_or(options_.default_extensions);
@@ -191,8 +197,9 @@ Resolved Service::resolve(const Selection& sel) {
         try {
             id = client_.post_schematic(yaml);
             if (id != r.local_id)
-                log::warn("talos: the factory named schematic {} but our canonical YAML hashes to {}; using the factory's",
-                          id, r.local_id);
+                log::warn(
+                    "talos: the factory named schematic {} but our canonical YAML hashes to {}; using the factory's",
+                    id, r.local_id);
         } catch (const FactoryStatusError& e) {
             throw;  // the factory refused the schematic: say so
         } catch (const Error& e) {
@@ -220,9 +227,10 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
         const auto sink = [&flight](const char* data, size_t size) { flight.write(data, size); };
         FactoryClient::Handlers h;
         h.on_head = [&](const ResponseHead& head) {
-            log::info("talos: downloading {} ({} bytes{})", head.effective_url,
-                      head.content_length ? std::to_string(*head.content_length) : std::string("unknown"),
-                      asset.decompress == Codec::none ? "" : ", decompressing " + std::string(codec_name(asset.decompress)));
+            log::info(
+                "talos: downloading {} ({} bytes{})", head.effective_url,
+                head.content_length ? std::to_string(*head.content_length) : std::string("unknown"),
+                asset.decompress == Codec::none ? "" : ", decompressing " + std::string(codec_name(asset.decompress)));
             flight.set_head(asset.decompress == Codec::none ? head.content_length : std::nullopt);
         };
         h.on_data = [&](std::string_view data) {
@@ -302,8 +310,8 @@ BootAssets Service::boot_assets(const Selection& selection, const std::string& a
 }
 
 std::string ipxe_script(const BootAssets& b) {
-    return "#!ipxe\n# Talos " + b.version + " schematic " + b.schematic_id + "\nkernel " + b.kernel_url + " " + b.cmdline +
-           "\ninitrd " + b.initramfs_url + "\nboot\n";
+    return "#!ipxe\n# Talos " + b.version + " schematic " + b.schematic_id + "\nkernel " + b.kernel_url + " " +
+           b.cmdline + "\ninitrd " + b.initramfs_url + "\nboot\n";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -348,14 +356,15 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
     r.headers.set("X-Talos-Cache", "hit");
     const auto d = decide_range(req.header("Range"), req.header("If-Range"), etag, e.size);
     if (d.kind == RangeDecision::unsatisfiable) {
-        auto u = text(416, "range not satisfiable for " + asset.served_name + " (" + std::to_string(e.size) + " bytes)");
+        auto u =
+            text(416, "range not satisfiable for " + asset.served_name + " (" + std::to_string(e.size) + " bytes)");
         u.headers.set("Content-Range", "bytes */" + std::to_string(e.size));
         return u;
     }
     if (d.kind == RangeDecision::partial) {
         r.status = 206;
-        r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" + std::to_string(d.offset + d.length - 1) +
-                                           "/" + std::to_string(e.size));
+        r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" +
+                                           std::to_string(d.offset + d.length - 1) + "/" + std::to_string(e.size));
     }
     // Opened here and held by the response until it is sent: the server never looks the path up
     // again (no race with eviction or a refetch), and the cache sees the file open and spares it.
@@ -443,8 +452,8 @@ void Service::serve(const Parsed& p, const http::Request& req, const Respond& re
     if (p.asset.checksum) {
         flight->when_done([flight, respond, name = asset.served_name, r](bool ok) {
             if (!ok) {
-                respond(error_response(FactoryStatusError(flight->upstream_status() ? flight->upstream_status() : 502,
-                                                          flight->error())));
+                respond(error_response(
+                    FactoryStatusError(flight->upstream_status() ? flight->upstream_status() : 502, flight->error())));
                 return;
             }
             auto resp = http::text_response(200, sha256sum_line(flight->sha256(), name));

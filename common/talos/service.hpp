@@ -56,10 +56,10 @@ struct BootAssets {
     std::string version;
     std::string schematic_id;
     std::string arch;
-    std::string kernel_url;     // url_base + route path; fetched and cached through the route
+    std::string kernel_url;  // url_base + route path; fetched and cached through the route
     std::string initramfs_url;
-    std::string cmdline;        // the factory's cmdline-<platform>-<arch>, trimmed
-    std::filesystem::path kernel_file;     // the cache file when already cached ("" otherwise)
+    std::string cmdline;                // the factory's cmdline-<platform>-<arch>, trimmed
+    std::filesystem::path kernel_file;  // the cache file when already cached ("" otherwise)
     std::filesystem::path initramfs_file;
 };
 

@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             }
             case 1: {
                 const auto d = mb::talos::decide_range(in, std::nullopt, "\"x\"", selector * 37u);
-                if (d.kind == mb::talos::RangeDecision::partial && d.offset + d.length > selector * 37u) __builtin_trap();
+                if (d.kind == mb::talos::RangeDecision::partial && d.offset + d.length > selector * 37u)
+                    __builtin_trap();
                 break;
             }
             case 2: (void)mb::talos::parse_sha256sum(in); break;

@@ -42,7 +42,9 @@ std::pair<bool, std::string> drain(const std::shared_ptr<Flight>& f) {
     std::string out;
     while (true) {
         std::promise<std::pair<Flight::Read, std::string>> p;
-        f->read_async(out.size(), 4096, [&p](Flight::Read r, std::string chunk) { p.set_value({r, std::move(chunk)}); });
+        f->read_async(out.size(), 4096, [&p](Flight::Read r, std::string chunk) {
+            p.set_value({r, std::move(chunk)});
+        });
         auto [r, chunk] = p.get_future().get();
         if (r == Flight::Read::failed) return {false, out};
         if (r == Flight::Read::end) return {true, out};
@@ -145,7 +147,8 @@ TEST_CASE("Entries survive a reopen; half-committed files and stale parts are re
         auto cache = Cache::create(dir.path, 0);
         cache->open();
         bool started = false;
-        auto f = cache->join_or_start(key, [](Flight& fl) { fl.write("hello", 5); }, started);
+        auto f = cache->join_or_start(
+            key, [](Flight& fl) { fl.write("hello", 5); }, started);
         REQUIRE(wait_done(f));
     }
     const auto base = dir.path / "v1.10.0" / std::string(64, 'c');
@@ -174,8 +177,8 @@ TEST_CASE("Eviction keeps the budget and spares entries in use", "[talos][cache]
     cache->open();
     auto put = [&](const std::string& name) {
         bool started = false;
-        auto f = cache->join_or_start({"v1.0.0", std::string(64, 'd'), name}, [](Flight& fl) { fl.write("0123456789", 10); },
-                                      started);
+        auto f = cache->join_or_start(
+            {"v1.0.0", std::string(64, 'd'), name}, [](Flight& fl) { fl.write("0123456789", 10); }, started);
         REQUIRE(wait_done(f));
     };
     put("a.raw");

@@ -21,10 +21,12 @@ int main(int argc, char** argv) {
             app.add_option("--cache-dir", o.cache_dir, "Cache directory (overrides talos.cache_directory)")
                 ->type_name("DIR");
 
-            auto* serve = app.add_subcommand("serve", "Serve /images/talos/... alone (foreground; systemd Type=notify)");
+            auto* serve =
+                app.add_subcommand("serve", "Serve /images/talos/... alone (foreground; systemd Type=notify)");
             serve->add_option("--listen", sa.listen, "ADDRESS:PORT to listen on (default 0.0.0.0:8083)");
             serve->add_option("--port-file", sa.port_file, "Write the bound port here once listening");
-            serve->add_flag("--no-verify", sa.no_verify, "Do not re-hash cached images against their sidecars at start");
+            serve->add_flag("--no-verify", sa.no_verify,
+                            "Do not re-hash cached images against their sidecars at start");
             serve->callback([&] { cmd_serve(g, o, sa); });
 
             app.add_subcommand("versions", "List the Talos versions the factory offers (and which is latest)")
@@ -53,8 +55,9 @@ int main(int argc, char** argv) {
             fetch->add_option("version", fa.version, "vX.Y.Z or latest")->required();
             fetch->add_option("arch", fa.arch, "amd64 or arm64")->required()->check(CLI::IsMember({"amd64", "arm64"}));
             fetch->add_option("--platform", fa.platform, "metal, openstack, nocloud, ... (default metal)");
-            fetch->add_option("--asset", fa.asset,
-                              "Asset name: metal.raw (decompressed), metal.raw.xz, kernel, initramfs.xz, cmdline-metal");
+            fetch->add_option(
+                "--asset", fa.asset,
+                "Asset name: metal.raw (decompressed), metal.raw.xz, kernel, initramfs.xz, cmdline-metal");
             auto* fetch_ext = fetch->add_option("--extensions", fa.extensions, "Comma-separated extensions");
             fetch->add_option("--overlay", fa.overlay, "Overlay name, e.g. rpi_generic");
             fetch->add_option("-o,--output", fa.output, "Output file")->required();
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
                 cmd_fetch(g, o, fa);
             });
 
-            auto* ipxe = app.add_subcommand("ipxe", "Print the iPXE script that netboots Talos from the cached factory kernel");
+            auto* ipxe =
+                app.add_subcommand("ipxe", "Print the iPXE script that netboots Talos from the cached factory kernel");
             ipxe->add_option("version", ia.version, "vX.Y.Z or latest")->required();
             ipxe->add_option("arch", ia.arch, "amd64 or arm64")->required()->check(CLI::IsMember({"amd64", "arm64"}));
             auto* ipxe_ext = ipxe->add_option("--extensions", ia.extensions, "Comma-separated extensions");
@@ -78,8 +82,9 @@ int main(int argc, char** argv) {
 
             auto* cache = app.add_subcommand("cache", "Inspect and maintain the image cache");
             cache->require_subcommand(1);
-            cache->add_subcommand("list", "List cached images, most recently used first")
-                ->callback([&] { cmd_cache_list(g, o); });
+            cache->add_subcommand("list", "List cached images, most recently used first")->callback([&] {
+                cmd_cache_list(g, o);
+            });
             auto* verify = cache->add_subcommand("verify", "Re-hash every cached image against its .sha256 sidecar");
             verify->add_flag("--keep", keep_bad, "Report corrupt entries without removing them");
             verify->callback([&] { cmd_cache_verify(g, o, !keep_bad); });

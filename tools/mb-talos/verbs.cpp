@@ -47,7 +47,9 @@ std::shared_ptr<talos::Service> service(const cli::GlobalOptions& g, const Overr
     return talos::Service::create(talos::service_options(c.settings, c.cache_dir));
 }
 
-void print_json(const ordered_json& doc) { cli::print_json(doc); }
+void print_json(const ordered_json& doc) {
+    cli::print_json(doc);
+}
 
 http::Listen parse_listen(const std::string& text) {
     const auto colon = text.rfind(':');
@@ -81,9 +83,8 @@ ordered_json entry_json(const talos::CacheEntry& e) {
     const auto t = std::chrono::system_clock::to_time_t(e.last_used);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    return {{"version", e.key.version}, {"schematic", e.key.schematic}, {"name", e.key.name},
-            {"path", e.path.string()},  {"size", e.size},               {"sha256", e.sha256},
-            {"last_used", when},        {"in_use", e.in_use}};
+    return {{"version", e.key.version}, {"schematic", e.key.schematic}, {"name", e.key.name}, {"path", e.path.string()},
+            {"size", e.size},           {"sha256", e.sha256},           {"last_used", when},  {"in_use", e.in_use}};
 }
 
 talos::Selection selection_of(const SelectionArgs& a) {
@@ -102,15 +103,16 @@ void cmd_serve(const cli::GlobalOptions& g, const Overrides& o, const ServeArgs&
     const auto snapshot = d.start();
     auto settings = snapshot->settings.talos;
     if (!o.base_url.empty()) settings.base_url = o.base_url;
-    const fs::path cache_dir = o.cache_dir.empty() ? snapshot->tree.resolve(settings.cache_directory) : fs::path(o.cache_dir);
+    const fs::path cache_dir =
+        o.cache_dir.empty() ? snapshot->tree.resolve(settings.cache_directory) : fs::path(o.cache_dir);
     if (!settings.enabled)
         log::warn("talos.enabled is false in {}; serving anyway as asked", snapshot->tree.settings_file().string());
     auto svc = talos::Service::create(talos::service_options(settings, cache_dir));
     svc->open(!a.no_verify);
     http::Router router;
-    router.mount(
-        "/images/talos", [svc](const http::Request& req, http::Responder respond) { svc->handle_async(req, respond); },
-        "*", {.name = "talos"});
+    router.mount("/images/talos",
+                 [svc](const http::Request& req, http::Responder respond) { svc->handle_async(req, respond); }, "*",
+                 {.name = "talos"});
     http::ServerOptions options;
     options.server_name = "mb-talos";
     http::Server server(d.io(), router, options);
@@ -145,7 +147,10 @@ void cmd_extensions(const cli::GlobalOptions& g, const Overrides& o, const std::
     if (g.json) {
         ordered_json out = ordered_json::array();
         for (const auto& e : list)
-            out.push_back({{"name", e.name}, {"ref", e.ref}, {"digest", e.digest}, {"author", e.author},
+            out.push_back({{"name", e.name},
+                           {"ref", e.ref},
+                           {"digest", e.digest},
+                           {"author", e.author},
                            {"description", e.description}});
         print_json(out);
         return;
@@ -159,7 +164,8 @@ void cmd_overlays(const cli::GlobalOptions& g, const Overrides& o, const std::st
     const auto list = svc->overlays(v);
     if (g.json) {
         ordered_json out = ordered_json::array();
-        for (const auto& o : list) out.push_back({{"name", o.name}, {"image", o.image}, {"ref", o.ref}, {"digest", o.digest}});
+        for (const auto& o : list)
+            out.push_back({{"name", o.name}, {"image", o.image}, {"ref", o.ref}, {"digest", o.digest}});
         print_json(out);
         return;
     }
@@ -246,10 +252,12 @@ void cmd_fetch(const cli::GlobalOptions& g, const Overrides& o, const FetchArgs&
             std::string bar;
             if (total && *total > 0) {
                 const int width = 30, filled = static_cast<int>(double(now) / double(*total) * width);
-                bar = "[" + std::string(std::min(filled, width), '=') + std::string(width - std::min(filled, width), ' ') +
+                bar = "[" + std::string(std::min(filled, width), '=') +
+                      std::string(width - std::min(filled, width), ' ') +
                       fmt::format("] {:3.0f}% ", 100.0 * double(now) / double(*total));
             }
-            std::fprintf(stderr, "\r%s%s %s/s   ", bar.c_str(), human_size(double(now)).c_str(), human_size(rate).c_str());
+            std::fprintf(stderr, "\r%s%s %s/s   ", bar.c_str(), human_size(double(now)).c_str(),
+                         human_size(rate).c_str());
         };
     try {
         svc->client().download(path, h);
@@ -267,9 +275,14 @@ void cmd_fetch(const cli::GlobalOptions& g, const Overrides& o, const FetchArgs&
     if (tty) std::fputs("\n", stderr);
     const auto hex = hash.final_hex();
     if (g.json) {
-        print_json({{"file", out.string()}, {"bytes", written}, {"sha256", hex}, {"version", r.version},
-                    {"schematic", r.schematic_id}, {"asset", asset.served_name},
-                    {"url", svc->client().url(path)}, {"decompressed", std::string(talos::codec_name(asset.decompress))}});
+        print_json({{"file", out.string()},
+                    {"bytes", written},
+                    {"sha256", hex},
+                    {"version", r.version},
+                    {"schematic", r.schematic_id},
+                    {"asset", asset.served_name},
+                    {"url", svc->client().url(path)},
+                    {"decompressed", std::string(talos::codec_name(asset.decompress))}});
     } else {
         std::cout << talos::sha256sum_line(hex, out.string());
     }
@@ -309,8 +322,7 @@ void cmd_cache_list(const cli::GlobalOptions& g, const Overrides& o) {
         print_json(out);
         return;
     }
-    for (const auto& e : list)
-        std::cout << e.key.relative() << "\t" << e.size << "\t" << e.sha256 << "\n";
+    for (const auto& e : list) std::cout << e.key.relative() << "\t" << e.size << "\t" << e.sha256 << "\n";
 }
 
 void cmd_cache_verify(const cli::GlobalOptions& g, const Overrides& o, bool remove_bad) {
