@@ -21,7 +21,7 @@ namespace mb::talos {
 
 namespace {
 
-constexpr size_t kStreamChunk = 1024 * 1024;
+constexpr size_t kStreamChunk = 512 * 1024;
 
 // A response body that tails a Flight: every client of a cold asset reads the growing .part.
 class FlightStream final : public http::StreamBody, public std::enable_shared_from_this<FlightStream> {
@@ -223,7 +223,20 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
     const std::string path = "/image/" + resolved.schematic_id + "/" + resolved.version + "/" + asset.upstream_path;
     return [client = client_, path, asset](Flight& flight) {
         auto decoder = make_decompressor(asset.decompress);
-        Sha256 upstream_hash;
+        // Checksums from upstream are an Enterprise feature (community factories answer 402): ask
+        // first, and hash the compressed bytes only when there is something to compare with.
+        std::optional<std::string> upstream_sum;
+        long no_sum_status = 0;
+        try {
+            const auto sum = parse_sha256sum(client.get(path + ".sha256"));
+            if (!sum) throw data_error("factory " + path + ".sha256 is not in sha256sum format");
+            upstream_sum = sum->hex;
+        } catch (const FactoryStatusError& e) {
+            if (e.status() != 402 && e.status() != 404) throw;
+            no_sum_status = e.status();
+        }
+        std::optional<Sha256> upstream_hash;
+        if (upstream_sum) upstream_hash.emplace();
         const auto sink = [&flight](const char* data, size_t size) { flight.write(data, size); };
         FactoryClient::Handlers h;
         h.on_head = [&](const ResponseHead& head) {
@@ -234,23 +247,20 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
             flight.set_head(asset.decompress == Codec::none ? head.content_length : std::nullopt);
         };
         h.on_data = [&](std::string_view data) {
-            upstream_hash.update(data);
+            if (upstream_hash) upstream_hash->update(data);
             decoder->feed(data, sink);
         };
         const auto start = std::chrono::steady_clock::now();
         client.download(path, h);
         decoder->finish(sink);
-        const auto hex = upstream_hash.final_hex();
-        // Checksums from upstream are an Enterprise feature: community factories answer 402.
-        try {
-            const auto sum = parse_sha256sum(client.get(path + ".sha256"));
-            if (!sum) throw data_error("factory " + path + ".sha256 is not in sha256sum format");
-            if (sum->hex != hex)
-                throw data_error("factory " + path + " has sha256 " + hex + " but its .sha256 says " + sum->hex);
+        if (upstream_hash) {
+            const auto hex = upstream_hash->final_hex();
+            if (hex != *upstream_sum)
+                throw data_error("factory " + path + " has sha256 " + hex + " but its .sha256 says " + *upstream_sum);
             log::info("talos: {} matches the factory's sha256 {}", path, hex);
-        } catch (const FactoryStatusError& e) {
-            if (e.status() != 402 && e.status() != 404) throw;
-            log::info("talos: {} sha256 {} (no upstream checksum: HTTP {}, trust on first use)", path, hex, e.status());
+        } else {
+            log::info("talos: {}: no upstream checksum (HTTP {}): trust on first use, the sidecar pins it", path,
+                      no_sum_status);
         }
         log::info("talos: fetched {} in {:.1f} s", path,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -16,6 +16,7 @@ Test modes, switched at run time through GET /_control?key=value (and read throu
   cut=N         bodies are cut (connection closed) after N bytes; 0 disables
   rate=B        bodies are sent at about B bytes/s; 0 = unthrottled
   schematic_answer=id-only   POST /schematics answers {"id"} only (factory <= 0.6)
+  checksums=1   image .sha256 answered as an Enterprise factory would (2: with a wrong digest)
 GET /_file/<schematic>/<version>/<path> returns the stand-in's file for an image path without counting it.
 /_stats counts, per "<schematic>/<version>/<path>", GETs started ("gets") and bodies completed ("completed"), plus HEADs.
 """
@@ -99,7 +100,7 @@ class Factory:
             self.schematics[hashlib.sha256(text.encode()).hexdigest()] = text
         self.built = set()
         self.stats = {"gets": {}, "completed": {}, "heads": {}, "posts": 0}
-        self.modes = {"redirect": 0, "cut": 0, "rate": args.rate, "schematic_answer": "full"}
+        self.modes = {"redirect": 0, "cut": 0, "rate": args.rate, "schematic_answer": "full", "checksums": 0}
         self.workdir = tempfile.mkdtemp(prefix="mbt-talos-standin-")
         self.files = {}
         self.file_locks = {}
@@ -269,6 +270,14 @@ def make_handler(factory, role):
                 if version not in VERSIONS:
                     # The real factory answers 500 for "latest" (unparsed semver) and 404 for unknown versions.
                     return self.reply(500 if version == "latest" else 404, "bad version\n", "text/plain")
+                if path.endswith(".sha256") and factory.modes["checksums"]:
+                    f = factory.asset_file(schematic, version, path[:-7])
+                    if not f:
+                        return self.reply(404, "unknown asset\n", "text/plain")
+                    digest = hashlib.sha256(open(f, "rb").read()).hexdigest()
+                    if factory.modes["checksums"] == 2:
+                        digest = "0" * 64
+                    return self.reply(200, "%s  %s\n" % (digest, path[:-7]), "text/plain")
                 if re.search(r"\.(sha256|sha512|sigstore\.json)$", path):
                     return self.reply(402, "checksums are an Enterprise feature\n", "text/plain")
                 count_key = "%s/%s/%s" % (schematic, version, path)

@@ -105,6 +105,17 @@ try:
     check(code == 200 and body == decompress(h.reference(DEFAULT_ID, "v1.11.0", "nocloud-amd64.raw.xz"), "xz"),
           "after the cut the next request downloads again and succeeds")
 
+    # 6b. An Enterprise-style upstream checksum is verified; a mismatch fails the download.
+    h.control(checksums=1)
+    rc, code, body, _, _ = h.curl("/images/talos/v1.10.7/amd64/aws.raw.xz")
+    check(code == 200 and body == h.reference(DEFAULT_ID, "v1.10.7", "aws-amd64.raw.xz"), "upstream checksum matched")
+    h.control(checksums=2)
+    rc, code, body, _, t = h.curl("/images/talos/v1.10.7/amd64/aws.raw")
+    check(rc != 0 or code != 200, "upstream checksum mismatch -> the client sees a failure (rc=%d code=%d)" % (rc, code))
+    leftovers = [f for d, _, fs in os.walk(h.cache) for f in fs if f.startswith("aws-amd64.raw") and "xz" not in f]
+    check(leftovers == [], "no cache entry for the mismatching download (%s)" % leftovers)
+    h.control(checksums=0)
+
     # 7. A 302 to a second server ("CDN") is followed.
     h.control(redirect=1)
     rc, code, body, hdrs, _ = h.curl("/images/talos/v1.10.7/amd64/metal.raw.zst")
