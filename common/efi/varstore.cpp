@@ -56,8 +56,8 @@ void parse_store_header(std::span<const uint8_t> image, size_t off, size_t limit
                                      hex_offset(off + 21), state));
     }
     if (size < kStoreHeaderSize || off + size > limit) {
-        throw data_error(fmt::format("variable store at {}: Size {:#x} does not fit the volume (ends at {})",
-                                     hex_offset(off + 16), size, hex_offset(limit)));
+        throw data_error(fmt::format("variable store at {}: Size {:#x} (field at {}) does not fit the volume (ends at {})",
+                                     hex_offset(off), size, hex_offset(off + 16), hex_offset(limit)));
     }
     l.store_offset = off;
     l.store_size = size;

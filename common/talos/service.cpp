@@ -376,11 +376,15 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
         r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" +
                                            std::to_string(d.offset + d.length - 1) + "/" + std::to_string(e.size));
     }
+<<<<<<< HEAD
     // Opened here and held by the response until it is sent: the server never looks the path up
     // again (no race with eviction or a refetch), and the cache sees the file open and spares it.
     const int fd = ::open(e.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(kExitTempFail, "talos cache: " + e.path.string() + " went away; retry");
     r.file = http::FileBody{e.path.string(), d.offset, d.length, std::make_shared<const http::OpenFile>(fd)};
+=======
+    r.file = http::FileBody{e.path.string(), d.offset, d.length, nullptr};
+>>>>>>> main
     r.content_length = d.length;
     return r;
 }

@@ -55,6 +55,16 @@ def main():
                 problems.append(f"{tool}: completions/{name} is missing (run make completions)")
             elif open(committed_path).read() != generated:
                 problems.append(f"{tool}: completions/{name} is out of date (run make completions)")
+        # Daemons (tools with a `serve` verb) ship a systemd unit (Type=notify) and a runit script.
+        if any(sub["name"] == "serve" for sub in spec["subcommands"]):
+            unit = os.path.join(SRC, "packaging", "systemd", tool + ".service")
+            run = os.path.join(SRC, "packaging", "runit", tool, "run")
+            if not os.path.exists(unit):
+                problems.append(f"{tool}: packaging/systemd/{tool}.service is missing")
+            elif "Type=notify" not in open(unit).read():
+                problems.append(f"{tool}: packaging/systemd/{tool}.service is not Type=notify")
+            if not os.access(run, os.X_OK):
+                problems.append(f"{tool}: packaging/runit/{tool}/run is missing or not executable")
         # The generated bash completion must at least be valid bash.
         script = subprocess.check_output([exe, "__complete", "bash"])
         subprocess.run(["bash", "-n"], input=script, check=True)

@@ -1,0 +1,157 @@
+#pragma once
+// mb-redfish's resource tree as pure handlers over mb::http::Request → mb::http::Response: one
+// shared preamble (authentication, privilege, OData-Version, query options, If-Match, JSON body),
+// then the handler of the resource family (service_root, sessions/accounts, systems, bios,
+// chassis, managers, update service, tasks), then the common response headers and ETag.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+#include "redfish/backend.hpp"
+#include "redfish/messages.hpp"
+
+namespace mb::redfish {
+
+enum class Privilege { none, login, configure_components, configure_manager, configure_users, configure_self };
+const char* privilege_name(Privilege p);
+
+struct Account {
+    std::string username;
+    std::string password;
+    std::string role;  // Administrator | Operator | ReadOnly
+};
+
+struct ServiceConfig {
+    std::vector<Account> accounts;
+    int session_timeout_s = 1800;
+    size_t max_sessions = 64;
+    size_t max_body = 65536;
+    std::string service_uuid;           // ServiceRoot.UUID
+    std::string manager_id = "mb-redfish";
+    bool allow_credentials_over_http = false;  // accept Basic/session creation on plain HTTP
+};
+
+// Role → privileges; empty for an unknown role.
+std::vector<Privilege> role_privileges(std::string_view role);
+
+struct Session {
+    std::string id;
+    std::string token;
+    std::string username;
+    std::string role;
+    std::chrono::steady_clock::time_point last_used;
+    std::string client;
+};
+
+struct Task {
+    std::string id;
+    std::string name;
+    std::string state = "Running";  // New, Running, Completed, Exception
+    std::string status = "OK";      // OK, Warning, Critical
+    int percent = 0;
+    std::string message;
+    std::string start_time;
+    std::string end_time;
+};
+
+class Service;
+
+// Everything a handler sees.
+struct Context {
+    Service& service;
+    const http::Request& request;
+    const std::vector<std::string>& params;  // URL template captures in order
+    nlohmann::ordered_json body;             // parsed request body (object) for POST/PATCH
+    std::string username;
+    std::string role;
+    std::string session_id;  // when authenticated by a session
+    std::chrono::system_clock::time_point now;
+    bool has(Privilege p) const;
+};
+
+using Handler = std::function<void(Context&, Reply&)>;
+
+class Service {
+public:
+    Service(ServiceConfig config, Backend& backend);
+    ~Service();
+
+    http::Response handle(const http::Request& request);
+    http::Response handle_at(const http::Request& request, std::chrono::system_clock::time_point now,
+                             std::chrono::steady_clock::time_point mono);
+
+    // Route table (used by the resource files).
+    void route(std::string pattern, std::string method, Privilege privilege, Handler handler);
+
+    Backend& backend() { return backend_; }
+    const ServiceConfig& config() const { return config_; }
+
+    // Devices by System Id (refreshed on each request).
+    const DeviceInfo* find_device(std::string_view id);
+    const std::vector<DeviceInfo>& devices() const { return devices_; }
+
+    // Sessions.
+    Session* create_session(const std::string& user, const std::string& role, const std::string& client,
+                            std::chrono::steady_clock::time_point now);
+    bool delete_session(const std::string& id);
+    std::vector<Session> sessions() const;
+    const Session* find_session(const std::string& id) const;
+    int session_timeout() const { return session_timeout_s_; }
+    void set_session_timeout(int s);
+
+    // Tasks, updated from worker threads.
+    std::string create_task(const std::string& name, std::chrono::system_clock::time_point now);
+    void update_task(const std::string& id, int percent, bool finished, bool ok, const std::string& message);
+    std::optional<Task> task(const std::string& id) const;
+    std::vector<Task> tasks() const;
+    Progress task_progress(const std::string& id);
+
+    // A stable, strong ETag of a JSON body.
+    static std::string etag_of(const nlohmann::ordered_json& body);
+
+    const Account* check_password(std::string_view user, std::string_view password) const;
+
+private:
+    struct Route;
+    struct Match;
+    std::optional<Match> match(const std::string& path);
+    void authenticate(Context& ctx, Reply& r, bool& ok, std::chrono::steady_clock::time_point mono);
+    http::Response finish(const http::Request& req, Reply& r, const std::string& allow, bool is_get);
+
+    ServiceConfig config_;
+    Backend& backend_;
+    std::vector<std::unique_ptr<Route>> routes_;
+    std::vector<DeviceInfo> devices_;
+    std::vector<Session> sessions_;
+    int session_timeout_s_;
+    mutable std::mutex task_mutex_;
+    std::map<int, Task> tasks_;
+    int next_task_ = 1;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// Resource families register their routes.
+void register_service_root(Service& s);
+void register_sessions(Service& s);
+void register_accounts(Service& s);
+void register_systems(Service& s);
+void register_bios(Service& s);
+void register_chassis(Service& s);
+void register_managers(Service& s);
+void register_update_service(Service& s);
+void register_tasks(Service& s);
+
+// Helpers shared by the resource files.
+std::string iso_time(std::chrono::system_clock::time_point t);
+nlohmann::ordered_json odata_link(const std::string& uri);
+// Checks that `body` has only `allowed` keys; reports the first unknown one (PropertyUnknown).
+bool only_known(Reply& r, const nlohmann::ordered_json& body, std::initializer_list<const char*> allowed,
+                const std::string& prefix = "");
+std::string json_text(const nlohmann::ordered_json& v);  // value for a message argument
+
+}  // namespace mb::redfish

@@ -1,0 +1,48 @@
+#pragma once
+// Backend over the config tree: devices/<mac>.yaml records, power through mb-poe's drivers (one
+// worker thread per device while actions are queued, so requests return at once), firmware/<mac>.json,
+// state/redfish/, state/http/inventory/, and the base image firmware/RPI_EFI.fd.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "poe/fleet.hpp"
+#include "redfish/backend.hpp"
+
+namespace mb::redfish {
+
+// The version string inside an RPi UEFI image ("v1.40" from UTF-16 "UEFI Firmware v1.40").
+std::string uefi_image_version(const std::string& image_bytes);
+
+class TreeBackend : public Backend {
+public:
+    explicit TreeBackend(std::filesystem::path root);
+    ~TreeBackend() override;
+
+    std::vector<DeviceInfo> devices() override;
+    PowerInfo power(const DeviceInfo& d) override;
+    void reset(const DeviceInfo& d, ResetType type, Progress progress) override;
+    nlohmann::json load_firmware(const device::Mac& mac) override;
+    void store_firmware(const device::Mac& mac, const nlohmann::json& doc) override;
+    nlohmann::json load_state(const device::Mac& mac) override;
+    void store_state(const device::Mac& mac, const nlohmann::json& doc) override;
+    nlohmann::json load_service_state() override;
+    void store_service_state(const nlohmann::json& doc) override;
+    nlohmann::json inventory(const device::Mac& mac) override;
+    void update_base_firmware(const std::string& uri, Progress progress) override;
+    std::string base_firmware_version() override;
+
+    // Re-reads metal-boot.yaml's poe section (on SIGHUP / tree change); keeps the old one on error.
+    void reload();
+    // Waits until every queued power action and update finished (tests, shutdown).
+    void drain();
+
+    struct Shared;
+
+private:
+    std::filesystem::path root_;
+    std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace mb::redfish

@@ -1,0 +1,113 @@
+#include <yaml-cpp/yaml.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "poe/command_driver.hpp"
+#include "poe/settings.hpp"
+#include "poe/snmp_driver.hpp"
+#include "poe/unifi_driver.hpp"
+
+using namespace mb::poe;
+using nlohmann::json;
+
+TEST_CASE("PSE port text gives (group, port)", "[poe]") {
+    CHECK(parse_pse_port("5") == std::pair<uint32_t, uint32_t>{1, 5});
+    CHECK(parse_pse_port("2.7") == std::pair<uint32_t, uint32_t>{2, 7});
+    CHECK(parse_pse_port("2/7") == std::pair<uint32_t, uint32_t>{2, 7});
+    for (const char* bad : {"", "0", "1.0", "x", "1.", ".3", "1.2.3"}) {
+        INFO(bad);
+        CHECK_THROWS_AS(parse_pse_port(bad), mb::Error);
+    }
+}
+
+TEST_CASE("RFC 3621 AdminEnable and DetectionStatus map to power", "[poe]") {
+    CHECK(pse_status(1, 3).power == Power::on);
+    CHECK(pse_status(1, 2).power == Power::powering_on);
+    CHECK(pse_status(2, 1).power == Power::off);
+    CHECK(pse_status(2, 3).power == Power::off);
+    CHECK(pse_status(1, 4).power == Power::fault);
+    CHECK(pse_status(2, 6).power == Power::fault);
+    CHECK(pse_status(1, 3).detail == "deliveringPower");
+    CHECK(*pse_status(2, 1).admin_enabled == false);
+}
+
+TEST_CASE("command placeholders are substituted shell-quoted", "[poe]") {
+    PortRef p{"rack 1", "3", "dc:a6:32:01:02:03"};
+    CHECK(expand_command("/bin/pw {action} {switch} {port} {mac}", Action::cycle, p) ==
+          "/bin/pw 'cycle' 'rack 1' '3' 'dc:a6:32:01:02:03'");
+    PortRef evil{"sw", "1'; rm -rf /; '", ""};
+    CHECK(expand_command("x {port}", Action::on, evil) == "x '1'\\''; rm -rf /; '\\'''");
+    CHECK(expand_command("awk '{{print}}' {action}", Action::off, p) == "awk '{print}' 'off'");
+    CHECK_THROWS_AS(expand_command("x {host}", Action::on, p), mb::Error);
+    CHECK_THROWS_AS(expand_command("x {port", Action::on, p), mb::Error);
+}
+
+TEST_CASE("command status contract: JSON, a word, or the exit code", "[poe]") {
+    CHECK(parse_status_output(0, "").power == Power::on);
+    CHECK(parse_status_output(1, "").power == Power::off);
+    CHECK(parse_status_output(0, "off\n").power == Power::off);
+    auto st = parse_status_output(0, R"({"power":"powering_on","detail":"relay 2","watts":4.5})");
+    CHECK(st.power == Power::powering_on);
+    CHECK(st.detail == "relay 2");
+    CHECK(*st.watts == 4.5);
+    CHECK_THROWS_AS(parse_status_output(0, "{\"power\":3}"), mb::Error);
+    CHECK_THROWS_AS(parse_status_output(0, "maybe"), mb::Error);
+    CHECK_THROWS_AS(parse_status_output(2, ""), mb::Error);
+    try {
+        parse_status_output(69, "");
+        FAIL("no throw");
+    } catch (const mb::Error& e) {
+        CHECK(e.code() == mb::kExitUnavailable);
+    }
+}
+
+TEST_CASE("UniFi port_overrides read-modify-write keeps others and appends", "[poe]") {
+    json dev = json::parse(R"({"port_overrides":[{"port_idx":1,"name":"up","poe_mode":"off"},
+                                                 {"port_idx":5,"poe_mode":"auto","speed":100}]})");
+    auto out = merged_port_overrides(dev, 5, "off");
+    CHECK(out == json::parse(R"([{"port_idx":1,"name":"up","poe_mode":"off"},{"port_idx":5,"poe_mode":"off","speed":100}])"));
+    out = merged_port_overrides(dev, 7, "auto");
+    CHECK(out.size() == 3);
+    CHECK(out[2] == json::parse(R"({"port_idx":7,"poe_mode":"auto"})"));
+    CHECK(merged_port_overrides(json::object(), 2, "off") == json::parse(R"([{"port_idx":2,"poe_mode":"off"}])"));
+}
+
+TEST_CASE("UniFi port state mapping", "[poe]") {
+    auto dev = [](const char* mode, bool enable, const char* override_mode) {
+        json d{{"port_table", {{{"port_idx", 4}, {"poe_mode", mode}, {"poe_enable", enable}, {"poe_power", "2.5"}}}}};
+        if (override_mode) d["port_overrides"] = {{{"port_idx", 4}, {"poe_mode", override_mode}}};
+        return d;
+    };
+    CHECK(unifi_port_status(dev("auto", true, nullptr), 4).power == Power::on);
+    CHECK(*unifi_port_status(dev("auto", true, nullptr), 4).watts == 2.5);
+    CHECK(unifi_port_status(dev("auto", false, nullptr), 4).power == Power::powering_on);
+    CHECK(unifi_port_status(dev("off", false, nullptr), 4).power == Power::off);
+    CHECK(unifi_port_status(dev("auto", true, "off"), 4).power == Power::powering_off);
+    CHECK_THROWS_AS(unifi_port_status(dev("auto", true, nullptr), 5), mb::Error);
+}
+
+TEST_CASE("poe settings parse with file:line errors", "[poe]") {
+    auto parse = [](const char* text) { return parse_poe_settings(YAML::Load(text)["poe"], "metal-boot.yaml"); };
+    auto s = parse(R"(poe:
+  cycle_delay_ms: 2000
+  switches:
+    a: {driver: snmp, address: "10.0.0.2", community: rw}
+    b: {driver: command, command: "x {action}"}
+    c: {driver: unifi, url: "https://u", api_key: k, device: "f4:e2:c6:50:60:bb"}
+)");
+    CHECK(s.cycle_delay_ms == 2000);
+    CHECK(s.get("a").snmp.community == "rw");
+    CHECK(s.get("c").unifi.api_key == "k");
+    CHECK_THROWS_WITH(s.get("aa"), Catch::Contains("did you mean a"));
+    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: snmp, adress: x}\n"),
+                      Catch::Contains("metal-boot.yaml:3: unknown key poe.switches.a.adress (did you mean address?)"));
+    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: snmp, address: x, version: 4}\n"),
+                      Catch::Contains("version"));
+    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: unifi, url: u, device: d, api_key: k, username: u}\n"),
+                      Catch::Contains("exactly one"));
+    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: relay}\n"), Catch::Contains("not one of"));
+    CHECK_THROWS_WITH(parse("poe:\n  cycle_delay_ms: soon\n"), Catch::Contains("wrong type"));
+    CHECK(parse("other: 1\n").switches.empty());
+}
