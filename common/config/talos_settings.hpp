@@ -1,12 +1,8 @@
 #pragma once
-<<<<<<< HEAD
-// metal-boot.yaml: `talos:` section (mb-talos, mounted by mb-http).
-=======
 // metal-boot.yaml: `talos:` section — the Talos image factory client and its image cache
 // (mb-talos, mounted by mb-http). The seed's keys (enabled, base_url, cache_directory,
 // max_cache_size, default_extensions) keep their meaning; the rest tune the factory client and
 // `mb-talos serve`.
->>>>>>> main
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,21 +14,6 @@ namespace mb::config {
 struct TalosSettings {
     bool enabled = false;
     std::string base_url = "https://factory.talos.dev";
-<<<<<<< HEAD
-    std::string cache_directory = "cache/talos";
-    uint64_t max_cache_size = 0;
-    std::vector<std::string> default_extensions;
-
-    template <class V>
-    void visit(V& v) {
-        v.field("enabled", enabled, "Serve /images/talos/... from the image factory.");
-        v.field("base_url", base_url, "Image factory URL.", TextFormat{Format::url});
-        v.field("cache_directory", cache_directory, "Cache directory (relative to the root or absolute).",
-                TextFormat{Format::path});
-        v.field("max_cache_size", max_cache_size, "Cache size limit in bytes (0 = unlimited).",
-                Range{0, INT64_MAX});
-        v.field("default_extensions", default_extensions, "Extensions used when a request names none.");
-=======
     std::string cache_directory;  // "" = <root>/cache/talos
     uint64_t max_cache_size = 0;  // bytes; 0 = unlimited
     std::vector<std::string> default_extensions;
@@ -77,7 +58,6 @@ struct TalosSettings {
         v.field("raw_source", raw_source,
                 "Compressed form behind an uncompressed .raw: auto (metal .zst, else .xz), xz or zst.",
                 OneOf{{"auto", "xz", "zst"}});
->>>>>>> main
     }
 };
 

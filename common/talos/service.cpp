@@ -82,10 +82,23 @@ struct Service::Parsed {
 ServiceOptions service_options(const config::TalosSettings& s, const fs::path& cache_dir) {
     ServiceOptions o;
     o.factory.base_url = s.base_url;
+    o.factory.connect_timeout_s = s.connect_timeout;
+    o.factory.first_byte_timeout_s = s.first_byte_timeout;
+    o.factory.low_speed_limit = s.low_speed_limit;
+    o.factory.low_speed_time_s = s.low_speed_time;
+    o.factory.ca_file = s.ca_file;
+    o.raw_source = s.raw_source == "xz" ? RawSource::xz : s.raw_source == "zst" ? RawSource::zst : RawSource::automatic;
+    o.metadata_ttl = std::chrono::seconds(s.metadata_ttl);
     o.cache_dir = cache_dir;
     o.max_cache_size = s.max_cache_size;
     o.default_extensions = s.default_extensions;
     return o;
+}
+
+fs::path cache_directory(const config::TalosSettings& s, const fs::path& root) {
+    if (s.cache_directory.empty()) return root / "cache" / "talos";
+    const fs::path dir(s.cache_directory);
+    return dir.is_absolute() ? dir : root / dir;
 }
 
 std::shared_ptr<Service> Service::create(ServiceOptions options) {
@@ -376,15 +389,11 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
         r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" +
                                            std::to_string(d.offset + d.length - 1) + "/" + std::to_string(e.size));
     }
-<<<<<<< HEAD
     // Opened here and held by the response until it is sent: the server never looks the path up
     // again (no race with eviction or a refetch), and the cache sees the file open and spares it.
     const int fd = ::open(e.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(kExitTempFail, "talos cache: " + e.path.string() + " went away; retry");
     r.file = http::FileBody{e.path.string(), d.offset, d.length, std::make_shared<const http::OpenFile>(fd)};
-=======
-    r.file = http::FileBody{e.path.string(), d.offset, d.length, nullptr};
->>>>>>> main
     r.content_length = d.length;
     return r;
 }

@@ -33,8 +33,10 @@ struct ServiceOptions {
     RawSource raw_source = RawSource::automatic;
     std::chrono::seconds metadata_ttl{300};
 };
-// Options from the `talos:` settings; `cache_dir` is talos.cache_directory resolved against the root.
+// Options from the `talos:` settings; `cache_dir` from cache_directory() below.
 ServiceOptions service_options(const config::TalosSettings& settings, const std::filesystem::path& cache_dir);
+// talos.cache_directory resolved against the config root (empty: <root>/cache/talos).
+std::filesystem::path cache_directory(const config::TalosSettings& settings, const std::filesystem::path& root);
 
 // What a request or a device record (`talos: {version, extensions, overlay}`) asks for.
 struct Selection {

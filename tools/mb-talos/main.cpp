@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
 
             auto* serve =
                 app.add_subcommand("serve", "Serve /images/talos/... alone (foreground; systemd Type=notify)");
-            serve->add_option("--listen", sa.listen, "ADDRESS:PORT to listen on (default 0.0.0.0:8083)");
+            serve->add_option("--listen", sa.listen, "ADDRESS:PORT to listen on (default talos.listen, 0.0.0.0:8083)");
             serve->add_option("--port-file", sa.port_file, "Write the bound port here once listening");
             serve->add_flag("--no-verify", sa.no_verify,
                             "Do not re-hash cached images against their sidecars at start");

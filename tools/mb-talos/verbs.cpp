@@ -38,7 +38,7 @@ Context context(const cli::GlobalOptions& g, const Overrides& o) {
     Context c;
     c.settings = snapshot->settings.talos;
     if (!o.base_url.empty()) c.settings.base_url = o.base_url;
-    c.cache_dir = o.cache_dir.empty() ? snapshot->tree.resolve(c.settings.cache_directory) : fs::path(o.cache_dir);
+    c.cache_dir = o.cache_dir.empty() ? talos::cache_directory(c.settings, snapshot->tree.root()) : fs::path(o.cache_dir);
     return c;
 }
 
@@ -104,11 +104,11 @@ void cmd_serve(const cli::GlobalOptions& g, const Overrides& o, const ServeArgs&
     auto settings = snapshot->settings.talos;
     if (!o.base_url.empty()) settings.base_url = o.base_url;
     const fs::path cache_dir =
-        o.cache_dir.empty() ? snapshot->tree.resolve(settings.cache_directory) : fs::path(o.cache_dir);
+        o.cache_dir.empty() ? talos::cache_directory(settings, snapshot->tree.root()) : fs::path(o.cache_dir);
     if (!settings.enabled)
         log::warn("talos.enabled is false in {}; serving anyway as asked", snapshot->tree.settings_file().string());
     auto svc = talos::Service::create(talos::service_options(settings, cache_dir));
-    svc->open(!a.no_verify);
+    svc->open(settings.verify_on_start && !a.no_verify);
     http::Router router;
     router.mount("/images/talos",
                  [svc](const http::Request& req, http::Responder respond) { svc->handle_async(req, respond); }, "*",
@@ -116,7 +116,7 @@ void cmd_serve(const cli::GlobalOptions& g, const Overrides& o, const ServeArgs&
     http::ServerOptions options;
     options.server_name = "mb-talos";
     http::Server server(d.io(), router, options);
-    const auto port = server.listen(parse_listen(a.listen));
+    const auto port = server.listen(parse_listen(a.listen.empty() ? settings.listen : a.listen));
     if (!a.port_file.empty()) config::write_file_atomic(a.port_file, std::to_string(port) + "\n");
     d.on_stop([&server] { server.stop(); });
     d.on_reload([](const daemon::Snapshot&) {

@@ -15,7 +15,7 @@ struct Overrides {
 };
 
 struct ServeArgs {
-    std::string listen = "0.0.0.0:8083";
+    std::string listen;  // "" = talos.listen
     std::string port_file;
     bool no_verify = false;
 };
