@@ -6,7 +6,8 @@
 #  2. decompress-and-serve: a cold .raw made from the factory's .raw.zst (GB/s of .raw delivered),
 #     vs `zstd -dc` of the same file to /dev/null
 #  3. cached image throughput (sendfile) vs nginx-light serving the same file (ratio)
-# Usage: bench/talos/run.sh [SIZE_MIB]   (default 1024; env MB_BIN = build/tools)
+# Usage: bench/talos/run.sh [SIZE_MIB]   (default 1024; env MB_BIN = build/tools; MB_BENCH_CACHE = a cache
+# directory elsewhere, e.g. on tmpfs, to take the disk out of the cold path; removed afterwards)
 set -euo pipefail
 SIZE_MIB=${1:-1024}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,7 +18,12 @@ for t in curl zstd nginx /usr/bin/python3; do command -v $t >/dev/null || { echo
 T=$(mktemp -d /tmp/mbt-talos-bench-XXXXXX)
 chmod 755 "$T"
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$T"
+    if [ -n "${MB_BENCH_CACHE:-}" ]; then rm -rf "$MB_BENCH_CACHE"; fi
+}
 trap cleanup EXIT
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 cpu_s() { awk '{printf "%.3f", ($14+$15)/'"$(getconf CLK_TCK)"'}' "/proc/$1/stat"; }
@@ -49,7 +55,7 @@ for _ in $(seq 100); do [ -s "$T/ports" ] && break; sleep 0.1; done
 read -r FP _ < "$T/ports"
 curl -s "http://127.0.0.1:$FP/_control?redirect=1" > /dev/null
 mkdir -p "$T/root"
-printf 'talos:\n  enabled: true\n  base_url: "http://127.0.0.1:%s"\n  cache_directory: "%s/cache"\n' "$FP" "$T" > "$T/root/metal-boot.yaml"
+printf 'talos:\n  enabled: true\n  base_url: "http://127.0.0.1:%s"\n  cache_directory: "%s"\n' "$FP" "${MB_BENCH_CACHE:-$T/cache}" > "$T/root/metal-boot.yaml"
 MP=$(free_port)
 "$BIN" --root "$T/root" --log-level warn serve --listen "127.0.0.1:$MP" & PIDS+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$MP/" && break; sleep 0.1; done
@@ -85,8 +91,8 @@ echo "   zstd -dc > /dev/null: $ZSTD GB/s wall; wall ratio $(awk -v a="$SERVE" -
 echo "   (load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores)"
 
 echo "== 3. cached ${SIZE_MIB} MiB image: mb-talos (sendfile) vs nginx-light, same file, curl > /dev/null, best of 5"
-for _ in $(seq 100); do CACHED=$(find "$T/cache" -name metal-amd64.raw.sha256 | head -1); [ -n "$CACHED" ] && break; sleep 0.1; done
-ln "${CACHED%.sha256}" "$T/www/image.raw"
+for _ in $(seq 100); do CACHED=$(find "${MB_BENCH_CACHE:-$T/cache}" -name metal-amd64.raw.sha256 | head -1); [ -n "$CACHED" ] && break; sleep 0.1; done
+ln "${CACHED%.sha256}" "$T/www/image.raw" 2>/dev/null || cp "${CACHED%.sha256}" "$T/www/image.raw"
 best() {
     local b=0 s
     for _ in 1 2 3 4 5; do

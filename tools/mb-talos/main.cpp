@@ -1,10 +1,16 @@
 // mb-talos: Talos images from an image factory: schematics, a verified single-flight cache, streamed
 // to booting machines. main() only wires CLI11 verbs to the functions in verbs.cpp.
+#include <malloc.h>
+
 #include "cli/tool.hpp"
 #include "verbs.hpp"
 
 int main(int argc, char** argv) {
     using namespace mb::talos_tool;
+    // Image chunks (512 KiB - 1 MiB) are allocated and freed continuously while images stream:
+    // keep them in the heap instead of an mmap/munmap (and page faults) per chunk.
+    mallopt(M_MMAP_THRESHOLD, 8 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     Overrides o;
     ServeArgs sa;
     std::string version;
