@@ -38,7 +38,8 @@ Context context(const cli::GlobalOptions& g, const Overrides& o) {
     Context c;
     c.settings = snapshot->settings.talos;
     if (!o.base_url.empty()) c.settings.base_url = o.base_url;
-    c.cache_dir = o.cache_dir.empty() ? talos::cache_directory(c.settings, snapshot->tree.root()) : fs::path(o.cache_dir);
+    c.cache_dir =
+        o.cache_dir.empty() ? talos::cache_directory(c.settings, snapshot->tree.root()) : fs::path(o.cache_dir);
     return c;
 }
 
