@@ -443,7 +443,11 @@ void Service::handle_async(const http::Request& req, Respond respond) {
         try {
             self->serve(p, req, respond);
         } catch (const std::exception& e) {
-            log::warn("talos: {} {}: {}", req.method, req.target, e.what());
+            static std::mutex limiter_mu;
+            static log::RateLimiter limiter(2.0, 10.0);  // bad requests can come in floods
+            std::lock_guard lock(limiter_mu);
+            log::write_limited(limiter, log::Level::warn, "talos: request refused",
+                               {{"method", req.method}, {"target", req.target}, {"error", e.what()}});
             respond(error_response(e));
         }
     }).detach();
