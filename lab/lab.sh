@@ -28,7 +28,8 @@ lab_init() {
     mkdir -p "$LAB_DIR"
     LAB_DIR=$(cd "$LAB_DIR" && pwd)
     mkdir -p "$LAB_DIR/logs" "$LAB_DIR/pcap" "$LAB_DIR/run"
-    LAB_NS=mblab-$$
+    # tests use the project's test prefix (mbt<tool>), the demo its own
+    LAB_NS=${MB_LAB_NS_PREFIX:-mblab}-$$
     export LAB_DIR LAB_NS
     trap lab_cleanup EXIT
     trap 'exit 130' INT TERM HUP

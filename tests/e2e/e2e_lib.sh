@@ -12,6 +12,7 @@ E2E_NAME=$(basename "$0" .sh)
 export MB_BIN MB_SOURCE_DIR MB_BUILD_DIR
 . "$MB_SOURCE_DIR/lab/lab.sh"
 MB_LAB_STANDIN=${MB_E2E_STANDIN:-}
+MB_LAB_NS_PREFIX=mbtlab
 E2E_T0=$(date +%s.%N)
 E2E_FAILS=0
 
