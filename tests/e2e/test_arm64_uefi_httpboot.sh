@@ -8,7 +8,7 @@ MAC=52:54:00:6d:62:32 N=e2e-httpboot
 e2e_need_host arm64-uefi
 e2e_need_daemons dhcp http
 why=$(lab_require_daemon efivars boot) || e2e_skip "mb-efivars boot is needed: $why"
-e2e_need_content ipxe
+e2e_need_content ipxe arm64
 e2e_lab_up
 [ -s "$TREE/http/ipxe/snp.efi" ] || e2e_fail "no arm64 iPXE (lab/build-ipxe.sh)"
 lab_tree_device "$TREE" "$N" arm64-uefi "$MAC" 6

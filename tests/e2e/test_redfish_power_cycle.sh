@@ -8,7 +8,7 @@
 MAC=52:54:00:6d:62:31 SYS=e2e-rf
 e2e_need_host arm64-uefi
 e2e_need_daemons dhcp tftp http redfish
-e2e_need_content ipxe
+e2e_need_content ipxe arm64
 e2e_lab_up
 lab_tree_device "$TREE" "$SYS" arm64-uefi "$MAC" 4 true mb.hold
 e2e_start_servers dhcp tftp http redfish
