@@ -7,7 +7,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/post.hpp>
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
+#include <thread>
 #include <unistd.h>
 #include <random>
 #include <vector>
@@ -36,6 +39,10 @@ struct Daemon::Impl {
     std::function<bool(const std::string&)> filter;
     std::chrono::milliseconds reload_delay{250};
     bool stopping = false;
+    std::thread grace_thread;
+    std::mutex grace_mutex;
+    std::condition_variable grace_cv;
+    bool loop_done = false;
 
     Impl(std::string n, config::Tree t, config::LoadOptions o)
         : name(std::move(n)), tree(std::move(t)), load_options(o) {}
@@ -138,9 +145,21 @@ struct Daemon::Impl {
             watch_fd->release();
         }
         for (auto& cb : stop_callbacks) cb();
-        // Whatever the tool still has in flight gets a short grace period, then the loop ends.
-        auto grace = std::make_shared<asio::steady_timer>(io, std::chrono::seconds(5));
-        grace->async_wait([this, grace](const boost::system::error_code&) { io.stop(); });
+        // The loop ends as soon as the tool's own work is done; whatever is still in flight after a
+        // grace period is abandoned. The watchdog thread is joined by run().
+        grace_thread = std::thread([this] {
+            std::unique_lock<std::mutex> lock(grace_mutex);
+            if (!grace_cv.wait_for(lock, std::chrono::seconds(5), [this] { return loop_done; })) io.stop();
+        });
+    }
+
+    void finish_stop() {
+        {
+            std::lock_guard<std::mutex> lock(grace_mutex);
+            loop_done = true;
+        }
+        grace_cv.notify_all();
+        if (grace_thread.joinable()) grace_thread.join();
     }
 };
 
@@ -179,6 +198,7 @@ int Daemon::run() {
     sd_notifyf(0, "READY=1\nSTATUS=serving\nMAINPID=%d", static_cast<int>(::getpid()));
     log::info("{} ready ({} devices)", impl_->name, impl_->snapshot->devices.size());
     impl_->io.run();
+    impl_->finish_stop();
     log::info("{} stopped", impl_->name);
     return 0;
 }
