@@ -1,7 +1,7 @@
 # Lab network (sourced): two network namespaces joined by a veth pair, nothing connected to the host.
 #   $LAB_NS-sw  : bridge br0 (no IP, no STP, no forward delay) + one tap per VM; QEMU runs here
 #   $LAB_NS-srv : the servers under test on srv0 = $MB_LAB_SRV_IP/24 (IPv4 only)
-# LAB_NS must be unique per run (lab_net_up sets mblab-<pid> unless given). lab_net_down deletes both
+# LAB_NS must be unique per run (lab_init: mblab-<pid>, tests mbtlab-<pid>). lab_net_down deletes both
 # namespaces, which removes every interface in them.
 
 lab_ns_sw() { echo "$LAB_NS-sw"; }
@@ -49,12 +49,13 @@ lab_net_down() {
     done
 }
 
-# Removes namespaces of earlier lab runs whose owning process is gone (names mblab-<pid>-*).
+# Removes namespaces of earlier lab runs whose owning process is gone (names mblab-<pid>-*,
+# mbtlab-<pid>-*).
 lab_net_reap_stale() {
     local f pid
-    for f in /run/netns/mblab-*-sw /run/netns/mblab-*-srv; do
+    for f in /run/netns/mblab-*-sw /run/netns/mblab-*-srv /run/netns/mbtlab-*-sw /run/netns/mbtlab-*-srv; do
         [ -e "$f" ] || continue
-        pid=${f#/run/netns/mblab-}; pid=${pid%%-*}
+        pid=${f#/run/netns/}; pid=${pid#*-}; pid=${pid%%-*}
         [[ $pid =~ ^[0-9]+$ ]] || continue
         kill -0 "$pid" 2>/dev/null && continue
         local p

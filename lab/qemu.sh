@@ -55,15 +55,15 @@ lab_vm_start() {
 # Waits until PATTERN (grep -E) appears in FILE. Returns 0 when seen, 1 on timeout, 2 if process PID
 # (the VM) ended first.  usage: lab_wait_for FILE PATTERN TIMEOUT_S [PID]
 lab_wait_for() {
-    local file=$1 pat=$2 timeout=$3 pid=${4:-} t0
-    t0=$(date +%s)
+    local file=$1 pat=$2 timeout=$3 pid=${4:-} deadline
+    deadline=$(( $(date +%s) + timeout ))
     while true; do
-        grep -aqE "$pat" "$file" 2>/dev/null && return 0
+        timeout 10 grep -aqE "$pat" "$file" 2>/dev/null && return 0
         if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-            grep -aqE "$pat" "$file" 2>/dev/null && return 0
+            timeout 10 grep -aqE "$pat" "$file" 2>/dev/null && return 0
             return 2
         fi
-        [ $(( $(date +%s) - t0 )) -ge "$timeout" ] && return 1
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
         sleep 0.2
     done
 }

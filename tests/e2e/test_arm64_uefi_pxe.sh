@@ -6,7 +6,7 @@
 MAC=52:54:00:6d:62:30
 e2e_need_host arm64-uefi
 e2e_need_daemons dhcp tftp http
-e2e_need_content ipxe
+e2e_need_content ipxe arm64
 e2e_lab_up
 [ -s "$TREE/tftp/snp.efi" ] || e2e_fail "no arm64 iPXE (lab/build-ipxe.sh)"
 lab_tree_device "$TREE" e2e-arm64 arm64-uefi "$MAC" 2
