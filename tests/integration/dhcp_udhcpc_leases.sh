@@ -80,8 +80,12 @@ ok "same address $IP2 after restart"
 /usr/bin/python3 -c "import json,sys; l=json.load(open('$TMP/list.json')); ips={x['ip'] for x in l}; sys.exit(0 if {'$IP1','$IP2'} <= ips else 1)" \
     || { cat "$TMP/list.json"; fail "leases list lacks the two leases"; }
 ok "leases list --json"
-stop_mb
+# edited while the server runs: it notices the new file and keeps the edit
 "$MB" leases add --lease-file "$LEASES" 52:54:00:aa:bb:cc 10.99.0.50 --hostname static1 || fail "leases add"
+for _ in $(seq 50); do grep -q "changed on disk: 3 lease(s) reloaded" "$TMP/mb.log" && break; sleep 0.1; done
+grep -q "changed on disk: 3 lease(s) reloaded" "$TMP/mb.log" || { cat "$TMP/mb.log"; fail "running server ignored leases add"; }
+ok "running server reloaded the edited lease file"
+stop_mb
 grep -q "^0 52:54:00:aa:bb:cc 10.99.0.50 static1 \*$" "$LEASES" || { cat "$LEASES"; fail "leases add line"; }
 "$MB" leases rm --lease-file "$LEASES" 52:54:00:12:34:56 || fail "leases rm"
 grep -q 52:54:00:12:34:56 "$LEASES" && fail "leases rm left the lease"

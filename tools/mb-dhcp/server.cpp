@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -111,6 +112,11 @@ private:
             for (const auto& [path, job] : jobs) {
                 try {
                     write_atomic(path, job.first, job.second);
+                    struct stat st {};
+                    if (::stat(path.c_str(), &st) == 0) {
+                        std::lock_guard<std::mutex> g(m_);
+                        written_ino_[path] = st.st_ino;
+                    }
                 } catch (const Error& e) {
                     log::error("cannot write {}: {}", path, e.what());
                 }
@@ -121,7 +127,16 @@ private:
     std::condition_variable cv_;
     std::map<std::string, std::pair<std::string, bool>> pending_;
     bool stop_ = false;
+    std::map<std::string, ino_t> written_ino_;
     std::thread thread_;
+
+public:
+    // The inode of the file this writer last renamed into place (0 = none yet).
+    ino_t written_inode(const std::string& path) {
+        std::lock_guard<std::mutex> g(m_);
+        auto it = written_ino_.find(path);
+        return it == written_ino_.end() ? 0 : it->second;
+    }
 };
 
 class Server {
@@ -158,6 +173,7 @@ private:
     void schedule_flush();
     void flush();
     void tick();
+    void check_lease_file();
     const IfInfo* iface(int ifindex);
     void capture(const std::array<uint8_t, 6>& src_mac, const std::array<uint8_t, 6>& dst_mac, dhcp::Ipv4 src,
                  dhcp::Ipv4 dst, uint16_t sport, uint16_t dport, std::span<const uint8_t> payload);
@@ -177,6 +193,7 @@ private:
     std::vector<std::string> other_lease_lines_;
     size_t declined_written_ = 0;
     std::unique_ptr<BackgroundWriter> writer_;
+    ino_t lease_inode_ = 0;  // the lease file as loaded or last written by us
     std::unique_ptr<dhcp::Service> service_;
     std::unique_ptr<Learner> learner_;
     std::unique_ptr<pcap::Writer> capture_;
@@ -409,11 +426,36 @@ void Server::flush() {
         for (auto& [path, content] : learner_->take_dirty()) writer_->submit(path, std::move(content), false);
 }
 
+// Another writer (`mb-dhcp leases add|rm`, an operator restoring a dnsmasq file) replaced the lease
+// file: take its content as the truth, keeping declined addresses.
+void Server::check_lease_file() {
+    if (!engine_ || !writer_) return;
+    const std::string path = options_.lease_path(globals_);
+    if (ino_t w = writer_->written_inode(path)) lease_inode_ = w;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || st.st_ino == lease_inode_ || lease_inode_ == 0) return;
+    lease_inode_ = st.st_ino;
+    auto cfg = options_.engine_config();
+    for (const auto& r : devices_->reservations()) cfg.reservations.push_back(r);
+    auto next = std::make_unique<dhcp::LeaseEngine>(cfg);
+    std::vector<std::string> warnings;
+    auto file = dhcp::parse_lease_file(read_text(path), &warnings);
+    for (const auto& w : warnings) log::warn("{}: {} (line skipped)", path, w);
+    next->load(file.leases, engine_->declined(), epoch_now());
+    other_lease_lines_ = file.other_lines;
+    engine_ = std::move(next);
+    auto devices = devices_;
+    service_ = std::make_unique<dhcp::Service>(options_.service_config(), engine_.get(),
+                                               [devices](const dhcp::Packet& p) { return devices->choices(p); });
+    log::info("{} changed on disk: {} lease(s) reloaded", path, engine_->size());
+}
+
 void Server::tick() {
     tick_timer_.expires_after(std::chrono::seconds(2));
     tick_timer_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
         if (engine_) {
+            if (!engine_->dirty()) check_lease_file();
             size_t n = engine_->reap(epoch_now());
             if (n) log::info("reaped {} expired lease(s)", n);
             if (engine_->dirty()) schedule_flush();
@@ -448,6 +490,8 @@ void Server::start(const daemon::Snapshot& snapshot) {
         load_leases(*engine_, options_.lease_path(globals_), options_.declined_path(globals_), epoch_now());
         other_lease_lines_ = other_lease_lines(options_.lease_path(globals_));
         declined_written_ = engine_->declined().size();
+        struct stat st {};
+        lease_inode_ = ::stat(options_.lease_path(globals_).c_str(), &st) == 0 ? st.st_ino : 1;
         log::info("full mode: {} pool(s), {} lease(s) loaded from {}", cfg.pools.size(), engine_->size(),
                   options_.lease_path(globals_));
     }
