@@ -40,7 +40,7 @@ Negotiated negotiate(const Request& request, std::optional<uint64_t> size, const
     }
     if (const Option* o = limits.tsize ? find(request, "tsize") : nullptr) {
         // An RRQ carries 0 (any number is tolerated); only octet transfers have an exact size.
-        if (decimal(o->value) && size && octet) {
+        if (decimal(o->value) && size && octet && (*size > 0 || limits.tsize_for_empty)) {
             n.tsize = true;
             n.oack.push_back({"tsize", std::to_string(*size)});
         }

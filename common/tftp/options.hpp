@@ -25,6 +25,9 @@ struct Limits {
     bool tsize = true;
     bool timeout = true;
     bool windowsize = true;
+    // tsize for a 0-byte file: curl (7.88) rejects "tsize 0" in an OACK as invalid, so by default an
+    // empty file is sent without tsize (RFC 2349 lets the server decline the option).
+    bool tsize_for_empty = false;
 };
 
 struct Negotiated {

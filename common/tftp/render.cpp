@@ -87,24 +87,24 @@ std::string sha256_hex(std::span<const uint8_t> bytes) {
     return to_hex(std::span<const uint8_t>(md, len));
 }
 
-Bytes RenderCache::get_or_render(const std::string& key, const std::function<std::vector<uint8_t>()>& produce) {
+SourcePtr RenderCache::get_or_render(const std::string& key, const std::function<Rendered()>& produce) {
     if (auto it = map_.find(key); it != map_.end()) {
         hits_++;
         lru_.splice(lru_.begin(), lru_, it->second);
-        return it->second->second;
+        return it->second->second.source;
     }
     misses_++;
-    auto bytes = std::make_shared<const std::vector<uint8_t>>(produce());
-    lru_.emplace_front(key, bytes);
+    Rendered r = produce();
+    lru_.emplace_front(key, r);
     map_[key] = lru_.begin();
-    bytes_ += bytes->size();
+    bytes_ += r.cost;
     while (bytes_ > max_bytes_ && lru_.size() > 1) {
         auto& last = lru_.back();
-        bytes_ -= last.second->size();
+        bytes_ -= last.second.cost;
         map_.erase(last.first);
         lru_.pop_back();
     }
-    return bytes;
+    return r.source;
 }
 
 void RenderCache::clear() {

@@ -47,13 +47,23 @@ public:
 // SHA-256 hex of bytes (cache keys, logs).
 std::string sha256_hex(std::span<const uint8_t> bytes);
 
-// Rendered bytes keyed by an input fingerprint (e.g. "efi:" + base hash + ":" + json hash), bounded
-// by total size (least recently used evicted). Thread-compatible; serve runs one thread.
+using SourcePtr = std::shared_ptr<const DataSource>;
+
+// A rendered file and the memory it holds beyond shared data (a zero-copy EFI view costs only its
+// variable store region).
+struct Rendered {
+    SourcePtr source;
+    size_t cost = 0;
+};
+
+// Rendered files keyed by an input fingerprint (e.g. "efi:" + base hash + ":" + json hash), bounded
+// by total cost (least recently used evicted; transfers holding an evicted entry keep it alive).
+// Thread-compatible; serve runs one thread.
 class RenderCache {
 public:
     explicit RenderCache(size_t max_bytes = 256u << 20) : max_bytes_(max_bytes) {}
-    // Returns the cached bytes for `key` or calls `produce` (which may throw) and stores the result.
-    Bytes get_or_render(const std::string& key, const std::function<std::vector<uint8_t>()>& produce);
+    // Returns the cached source for `key` or calls `produce` (which may throw) and stores the result.
+    SourcePtr get_or_render(const std::string& key, const std::function<Rendered()>& produce);
     size_t bytes() const { return bytes_; }
     size_t entries() const { return map_.size(); }
     uint64_t hits() const { return hits_; }
@@ -65,8 +75,9 @@ private:
     size_t bytes_ = 0;
     uint64_t hits_ = 0;
     uint64_t misses_ = 0;
-    std::list<std::pair<std::string, Bytes>> lru_;  // front = most recent
-    std::unordered_map<std::string, std::list<std::pair<std::string, Bytes>>::iterator> map_;
+    using Entry = std::pair<std::string, Rendered>;
+    std::list<Entry> lru_;  // front = most recent
+    std::unordered_map<std::string, std::list<Entry>::iterator> map_;
 };
 
 }  // namespace mb::tftp

@@ -8,9 +8,13 @@
 using namespace mb::tftp;
 
 namespace {
-std::vector<uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+// A literal with embedded NULs, without its terminating NUL.
+template <size_t N>
+std::vector<uint8_t> lit(const char (&s)[N]) {
+    return {s, s + N - 1};
+}
 
-const Request& as_request(const Decoded& d) {
+Request as_request(const Decoded& d) {
     REQUIRE(std::holds_alternative<Packet>(d));
     const auto& p = std::get<Packet>(d);
     REQUIRE(std::holds_alternative<Request>(p));
@@ -27,8 +31,8 @@ Request rrq(std::vector<Option> options, Mode mode = Mode::octet) {
 }  // namespace
 
 TEST_CASE("RRQ decodes filename, mode and options case-insensitively", "[tftp][packet]") {
-    auto b = bytes(std::string("\0\1start4.elf\0OCTET\0TSIZE\0" "0\0BlkSize\0" "1468\0", 36));
-    const auto& r = as_request(decode(b));
+    auto b = lit("\0\1start4.elf\0OCTET\0TSIZE\0" "0\0BlkSize\0" "1468\0");
+    const Request r = as_request(decode(b));
     CHECK(r.opcode == Opcode::rrq);
     CHECK(r.filename == "start4.elf");
     CHECK(r.mode == Mode::octet);
@@ -41,37 +45,37 @@ TEST_CASE("RRQ round-trips through encode_request", "[tftp][packet]") {
     Request r = rrq({{"tsize", "0"}, {"windowsize", "4"}}, Mode::netascii);
     std::vector<uint8_t> out;
     encode_request(r, out);
-    const auto& back = as_request(decode(out));
+    const Request back = as_request(decode(out));
     CHECK(back.filename == r.filename);
     CHECK(back.mode == Mode::netascii);
     CHECK(back.options == r.options);
 }
 
 TEST_CASE("Malformed requests name the field", "[tftp][packet]") {
-    auto bad_mode = bytes(std::string("\0\1f\0binary\0", 11));
+    auto bad_mode = lit("\0\1f\0binary\0");
     auto d = decode(bad_mode);
     REQUIRE(std::holds_alternative<Malformed>(d));
     CHECK(std::get<Malformed>(d).code == ErrorCode::illegal_operation);
     CHECK(std::get<Malformed>(d).reason.find("mode 'binary'") != std::string::npos);
 
-    auto no_nul = bytes(std::string("\0\1file", 6));
+    auto no_nul = lit("\0\1file");
     REQUIRE(std::holds_alternative<Malformed>(decode(no_nul)));
-    auto no_mode = bytes(std::string("\0\1file\0", 7));
+    auto no_mode = lit("\0\1file\0");
     REQUIRE(std::holds_alternative<Malformed>(decode(no_mode)));
-    auto unknown = bytes(std::string("\0\x09xx", 4));
+    auto unknown = lit("\0\x09xx");
     auto u = decode(unknown);
     REQUIRE(std::holds_alternative<Malformed>(u));
     CHECK(std::get<Malformed>(u).reason == "unknown opcode 9");
-    CHECK(std::holds_alternative<Malformed>(decode(bytes(std::string("\0", 1)))));
-    CHECK(std::holds_alternative<Malformed>(decode(bytes(std::string("\0\4\0", 3)))));
+    CHECK(std::holds_alternative<Malformed>(decode(lit("\0"))));
+    CHECK(std::holds_alternative<Malformed>(decode(lit("\0\4\0"))));
 }
 
 TEST_CASE("A dangling option name or trailing junk is ignored, not fatal", "[tftp][packet]") {
-    auto b = bytes(std::string("\0\1f\0octet\0tsize\0" "0\0blksize\0", 25));
-    const auto& r = as_request(decode(b));
+    auto b = lit("\0\1f\0octet\0tsize\0" "0\0blksize\0");
+    const Request r = as_request(decode(b));
     REQUIRE(r.options.size() == 1);
     CHECK(r.options[0].name == "tsize");
-    auto junk = bytes(std::string("\0\1f\0octet\0tsize\0" "0\0garbage", 24));
+    auto junk = lit("\0\1f\0octet\0tsize\0" "0\0garbage");
     CHECK(as_request(decode(junk)).options.size() == 1);
 }
 
@@ -94,11 +98,11 @@ TEST_CASE("DATA, ACK, ERROR and OACK encode and decode", "[tftp][packet]") {
     CHECK(e.message == "File not found");
 
     // Pi "Early terminate" without a terminating NUL is still understood.
-    auto early = bytes(std::string("\0\5\0\0Early terminate", 19));
+    auto early = lit("\0\5\0\0Early terminate");
     CHECK(std::get<ErrorPacket>(std::get<Packet>(decode(early))).message == "Early terminate");
 
     encode_oack({{"blksize", "1468"}, {"tsize", "3997696"}}, out);
-    CHECK(out == bytes(std::string("\0\6blksize\0" "1468\0tsize\0" "3997696\0", 29)));
+    CHECK(out == lit("\0\6blksize\0" "1468\0tsize\0" "3997696\0"));
     auto o = std::get<OackPacket>(std::get<Packet>(decode(out)));
     CHECK(o.options.size() == 2);
 }
@@ -139,6 +143,15 @@ TEST_CASE("Junk option values are dropped from the OACK", "[tftp][options]") {
     CHECK(negotiate(rrq({{"timeout", "256"}}), 1, lim).oack.empty());
     CHECK(negotiate(rrq({{"blksize", "99999999999999999999999"}}), 1, lim).oack.empty());
     CHECK(negotiate(rrq({{"multicast", ""}, {"rollover", "0"}}), 1, lim).oack.empty());
+}
+
+TEST_CASE("An empty file is sent without tsize unless asked to", "[tftp][options]") {
+    Limits lim;
+    CHECK(negotiate(rrq({{"tsize", "0"}}), 0, lim).oack.empty());
+    lim.tsize_for_empty = true;
+    auto n = negotiate(rrq({{"tsize", "0"}}), 0, lim);
+    REQUIRE(n.oack.size() == 1);
+    CHECK(n.oack[0] == Option{"tsize", "0"});
 }
 
 TEST_CASE("netascii gets neither tsize nor windowsize", "[tftp][options]") {

@@ -40,7 +40,8 @@ TEST_CASE("RenderCache renders once per key and evicts by size", "[tftp][render]
     auto make = [&](size_t n) {
         return [&calls, n] {
             calls++;
-            return std::vector<uint8_t>(n, 1);
+            auto bytes = std::make_shared<const std::vector<uint8_t>>(n, 1);
+            return Rendered{std::make_shared<MemorySource>(bytes), n};
         };
     };
     auto a = cache.get_or_render("a", make(60));
@@ -53,7 +54,7 @@ TEST_CASE("RenderCache renders once per key and evicts by size", "[tftp][render]
     CHECK(calls == 3);
     CHECK(cache.hits() == 1);
     CHECK(a->size() == 60);  // evicted entries stay valid for transfers holding them
-    CHECK_THROWS(cache.get_or_render("c", [] () -> std::vector<uint8_t> { throw mb::data_error("bad"); }));
+    CHECK_THROWS(cache.get_or_render("c", []() -> Rendered { throw mb::data_error("bad"); }));
     CHECK(cache.entries() == 1);
 }
 
