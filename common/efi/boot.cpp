@@ -1,8 +1,8 @@
 #include "efi/boot.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -90,7 +90,9 @@ std::vector<BootEntry> boot_entries(const Variables& vars) {
     return out;
 }
 
-std::vector<uint16_t> boot_order(const Variables& vars) { return u16_array(vars, u"BootOrder"); }
+std::vector<uint16_t> boot_order(const Variables& vars) {
+    return u16_array(vars, u"BootOrder");
+}
 
 std::optional<uint16_t> boot_next(const Variables& vars) {
     const Variable* v = vars.find(guids::kGlobal, u"BootNext");
@@ -104,7 +106,9 @@ std::optional<uint16_t> boot_timeout(const Variables& vars) {
     return le16(v->data.data());
 }
 
-void set_boot_order(Variables& vars, const std::vector<uint16_t>& order) { set_u16_array(vars, u"BootOrder", order); }
+void set_boot_order(Variables& vars, const std::vector<uint16_t>& order) {
+    set_u16_array(vars, u"BootOrder", order);
+}
 
 void set_boot_next(Variables& vars, std::optional<uint16_t> number) {
     if (!number) {

@@ -1,8 +1,8 @@
 #include "efi/bytes.hpp"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 namespace mb::efi {
 
@@ -25,6 +25,8 @@ uint32_t crc32(std::span<const uint8_t> data, uint32_t crc) {
     return ~crc;
 }
 
-std::string hex_offset(uint64_t offset) { return fmt::format("{:#x}", offset); }
+std::string hex_offset(uint64_t offset) {
+    return fmt::format("{:#x}", offset);
+}
 
 }  // namespace mb::efi

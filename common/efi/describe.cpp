@@ -14,8 +14,8 @@ namespace mb::efi {
 namespace {
 
 bool is_devpath_var(const Variable& v) {
-    static const std::u16string_view kNames[] = {u"ConIn", u"ConOut", u"ErrOut", u"ConInDev", u"ConOutDev",
-                                                 u"ErrOutDev", u"_NDL"};
+    static const std::u16string_view kNames[] = {u"ConIn",     u"ConOut",    u"ErrOut", u"ConInDev",
+                                                 u"ConOutDev", u"ErrOutDev", u"_NDL"};
     for (auto n : kNames) {
         if (v.name == n) return true;
     }
@@ -23,7 +23,8 @@ bool is_devpath_var(const Variable& v) {
 }
 
 bool is_u16_array(const Variable& v) {
-    return v.guid == guids::kGlobal && (v.name == u"BootOrder" || v.name == u"DriverOrder" || v.name == u"SysPrepOrder");
+    return v.guid == guids::kGlobal &&
+           (v.name == u"BootOrder" || v.name == u"DriverOrder" || v.name == u"SysPrepOrder");
 }
 
 bool is_load_option(const Variable& v) {
@@ -45,8 +46,8 @@ bool printable_ascii(const std::vector<uint8_t>& d) {
 }  // namespace
 
 std::string attr_text(uint32_t attr) {
-    static constexpr std::pair<uint32_t, const char*> kBits[] = {
-        {0x1, "NV"}, {0x2, "BS"}, {0x4, "RT"}, {0x8, "HW"}, {0x10, "AW"}, {0x20, "AT"}, {0x40, "AP"}};
+    static constexpr std::pair<uint32_t, const char*> kBits[] = {{0x1, "NV"},  {0x2, "BS"},  {0x4, "RT"}, {0x8, "HW"},
+                                                                 {0x10, "AW"}, {0x20, "AT"}, {0x40, "AP"}};
     std::vector<std::string> parts;
     uint32_t rest = attr;
     for (auto [bit, name] : kBits) {
@@ -74,12 +75,12 @@ std::string describe_value(const Variable& v) {
     }
     if (printable_ascii(d) && d.size() <= 64) return fmt::format("ascii: {}", std::string(d.begin(), d.end() - 1));
     switch (d.size()) {
-    case 0: return "empty";
-    case 1: return fmt::format("byte: {:#04x}", d[0]);
-    case 2: return fmt::format("word: {:#06x}", le16(d.data()));
-    case 4: return fmt::format("dword: {:#010x}", le32(d.data()));
-    case 8: return fmt::format("qword: {:#018x}", le64(d.data()));
-    default: break;
+        case 0: return "empty";
+        case 1: return fmt::format("byte: {:#04x}", d[0]);
+        case 2: return fmt::format("word: {:#06x}", le16(d.data()));
+        case 4: return fmt::format("dword: {:#010x}", le32(d.data()));
+        case 8: return fmt::format("qword: {:#018x}", le64(d.data()));
+        default: break;
     }
     if (d.size() <= 32) return "hex: " + to_hex(d);
     return fmt::format("blob: {} bytes", d.size());

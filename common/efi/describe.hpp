@@ -1,8 +1,7 @@
 #pragma once
 // Human and JSON descriptions of variables for listings (mb-efivars print, the shell, mb-redfish).
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "efi/variable.hpp"
 #include "efi/varstore.hpp"

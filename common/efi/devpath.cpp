@@ -1,12 +1,11 @@
 #include "efi/devpath.hpp"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -30,9 +29,9 @@ struct UsbClassName {
     std::string_view name;
 };
 constexpr UsbClassName kUsbClassNames[] = {
-    {0x01, "UsbAudio"},   {0x02, "UsbCDCControl"},  {0x03, "UsbHID"},   {0x06, "UsbImage"},
-    {0x07, "UsbPrinter"}, {0x08, "UsbMassStorage"}, {0x09, "UsbHub"},   {0x0A, "UsbCDCData"},
-    {0x0B, "UsbSmartCard"}, {0x0E, "UsbVideo"},     {0xDC, "UsbDiagnostic"}, {0xE0, "UsbWireless"},
+    {0x01, "UsbAudio"},     {0x02, "UsbCDCControl"},  {0x03, "UsbHID"},        {0x06, "UsbImage"},
+    {0x07, "UsbPrinter"},   {0x08, "UsbMassStorage"}, {0x09, "UsbHub"},        {0x0A, "UsbCDCData"},
+    {0x0B, "UsbSmartCard"}, {0x0E, "UsbVideo"},       {0xDC, "UsbDiagnostic"}, {0xE0, "UsbWireless"},
 };
 
 constexpr VendorAlias kVenMsgAliases[] = {
@@ -42,13 +41,17 @@ constexpr VendorAlias kVenMsgAliases[] = {
     {"VenUtf8", "ad15a0d6-8bec-4acf-a073-d01de77e2d88"},
 };
 
-std::string hex_upper(std::span<const uint8_t> b) { return to_upper(to_hex(b)); }
+std::string hex_upper(std::span<const uint8_t> b) {
+    return to_upper(to_hex(b));
+}
 
 std::string guid_at(const std::vector<uint8_t>& d, size_t off = 0) {
     return Guid::from_bytes(std::span(d).subspan(off, 16)).upper();
 }
 
-std::string ipv4_text(const uint8_t* p) { return fmt::format("{}.{}.{}.{}", p[0], p[1], p[2], p[3]); }
+std::string ipv4_text(const uint8_t* p) {
+    return fmt::format("{}.{}.{}.{}", p[0], p[1], p[2], p[3]);
+}
 
 std::string ipv6_text(const uint8_t* p) {
     std::string s;
@@ -68,18 +71,20 @@ std::string protocol_text(uint16_t proto) {
 std::string generic_text(const DevicePathNode& n) {
     std::string head;
     switch (n.type) {
-    case node_type::kHardware: head = fmt::format("HardwarePath({}", n.subtype); break;
-    case node_type::kAcpi: head = fmt::format("AcpiPath({}", n.subtype); break;
-    case node_type::kMessaging: head = fmt::format("Msg({}", n.subtype); break;
-    case node_type::kMedia: head = fmt::format("MediaPath({}", n.subtype); break;
-    case node_type::kBbs: head = fmt::format("BbsPath({}", n.subtype); break;
-    default: head = fmt::format("Path({},{}", n.type, n.subtype);
+        case node_type::kHardware: head = fmt::format("HardwarePath({}", n.subtype); break;
+        case node_type::kAcpi: head = fmt::format("AcpiPath({}", n.subtype); break;
+        case node_type::kMessaging: head = fmt::format("Msg({}", n.subtype); break;
+        case node_type::kMedia: head = fmt::format("MediaPath({}", n.subtype); break;
+        case node_type::kBbs: head = fmt::format("BbsPath({}", n.subtype); break;
+        default: head = fmt::format("Path({},{}", n.type, n.subtype);
     }
     if (!n.data.empty()) head += "," + hex_upper(n.data);
     return head + ")";
 }
 
-bool all_zero(const uint8_t* p, size_t n) { return std::all_of(p, p + n, [](uint8_t b) { return b == 0; }); }
+bool all_zero(const uint8_t* p, size_t n) {
+    return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
+}
 
 // edk2 text for a known node, or nullopt when the node must use the generic form to stay lossless.
 std::optional<std::string> known_text(const DevicePathNode& n) {
@@ -87,173 +92,176 @@ std::optional<std::string> known_text(const DevicePathNode& n) {
     const size_t len = d.size();
     const uint8_t* p = d.data();
     switch (n.type) {
-    case node_type::kHardware:
-        if (n.subtype == 0x01 && len == 2) return fmt::format("Pci(0x{:X},0x{:X})", p[1], p[0]);
-        if (n.subtype == 0x02 && len == 1) return fmt::format("PcCard(0x{:X})", p[0]);
-        if (n.subtype == 0x03 && len == 20)
-            return fmt::format("MemoryMapped(0x{:X},0x{:X},0x{:X})", le32(p), le64(p + 4), le64(p + 12));
-        if (n.subtype == 0x04 && len >= 16) {
-            if (len == 16) return "VenHw(" + guid_at(d) + ")";
-            return "VenHw(" + guid_at(d) + "," + hex_upper(std::span(d).subspan(16)) + ")";
-        }
-        if (n.subtype == 0x05 && len == 4) return fmt::format("Ctrl(0x{:X})", le32(p));
-        return std::nullopt;
-    case node_type::kAcpi:
-        if (n.subtype == 0x01 && len == 8) {
-            const uint32_t hid = le32(p), uid = le32(p + 4);
-            if ((hid & kEisaMask) == kEisaConst) {
-                switch (hid >> 16) {
-                case 0x0A03: return fmt::format("PciRoot(0x{:X})", uid);
-                case 0x0A08: return fmt::format("PcieRoot(0x{:X})", uid);
-                case 0x0604: return fmt::format("Floppy(0x{:X})", uid);
-                case 0x0301: return fmt::format("Keyboard(0x{:X})", uid);
-                case 0x0501: return fmt::format("Serial(0x{:X})", uid);
-                case 0x0401: return fmt::format("ParallelPort(0x{:X})", uid);
-                default: return fmt::format("Acpi(PNP{:04X},0x{:X})", hid >> 16, uid);
-                }
+        case node_type::kHardware:
+            if (n.subtype == 0x01 && len == 2) return fmt::format("Pci(0x{:X},0x{:X})", p[1], p[0]);
+            if (n.subtype == 0x02 && len == 1) return fmt::format("PcCard(0x{:X})", p[0]);
+            if (n.subtype == 0x03 && len == 20)
+                return fmt::format("MemoryMapped(0x{:X},0x{:X},0x{:X})", le32(p), le64(p + 4), le64(p + 12));
+            if (n.subtype == 0x04 && len >= 16) {
+                if (len == 16) return "VenHw(" + guid_at(d) + ")";
+                return "VenHw(" + guid_at(d) + "," + hex_upper(std::span(d).subspan(16)) + ")";
             }
-            return fmt::format("Acpi(0x{:08X},0x{:X})", hid, uid);
-        }
-        return std::nullopt;
-    case node_type::kMessaging:
-        switch (n.subtype) {
-        case 0x02:
-            if (len == 4) return fmt::format("Scsi(0x{:X},0x{:X})", le16(p), le16(p + 2));
-            break;
-        case 0x05:
-            if (len == 2) return fmt::format("USB(0x{:X},0x{:X})", p[0], p[1]);
-            break;
-        case 0x0A:
-            if (len >= 16) {
-                const std::string g = guid_at(d);
-                if (len == 16) {
-                    for (const auto& a : kVenMsgAliases) {
-                        if (iequals(a.guid, g)) return std::string(a.name) + "()";
-                    }
-                    return "VenMsg(" + g + ")";
-                }
-                return "VenMsg(" + g + "," + hex_upper(std::span(d).subspan(16)) + ")";
-            }
-            break;
-        case 0x0B:
-            if (len == 33) {
-                const size_t n_mac = (p[32] == 0 || p[32] == 1) ? 6 : 32;
-                if (n_mac == 6 && !all_zero(p + 6, 26)) break;
-                return fmt::format("MAC({},0x{:X})", hex_upper({p, n_mac}), p[32]);
-            }
-            break;
-        case 0x0C:
-            if ((len == 23 || len == 15) && le16(p + 8) == 0 && le16(p + 10) == 0 && p[14] <= 1) {
-                std::string s = fmt::format("IPv4({},{},{},{}", ipv4_text(p + 4), protocol_text(le16(p + 12)),
-                                            p[14] ? "Static" : "DHCP", ipv4_text(p));
-                if (len == 23) s += "," + ipv4_text(p + 15) + "," + ipv4_text(p + 19);
-                return s + ")";
-            }
-            break;
-        case 0x0D:
-            if ((len == 56 || len == 39) && le16(p + 32) == 0 && le16(p + 34) == 0 && p[38] <= 2) {
-                static constexpr const char* kOrigin[] = {"Static", "StatelessAutoConfigure", "StatefulAutoConfigure"};
-                std::string s = fmt::format("IPv6({},{},{},{}", ipv6_text(p + 16), protocol_text(le16(p + 36)),
-                                            kOrigin[p[38]], ipv6_text(p));
-                if (len == 56) s += fmt::format(",0x{:X},{}", p[39], ipv6_text(p + 40));
-                return s + ")";
-            }
-            break;
-        case 0x0E:
-            if (len == 15 && le32(p) == 0 && p[13] <= 5 && p[14] <= 3) {
-                static constexpr const char* kParity = "DNEOMS";
-                static constexpr const char* kStop[] = {"D", "1", "1.5", "2"};
-                const uint64_t baud = le64(p + 4);
-                return fmt::format("Uart({},{},{},{})", baud ? std::to_string(baud) : "DEFAULT",
-                                   p[12] ? std::to_string(p[12]) : "DEFAULT", kParity[p[13]], kStop[p[14]]);
-            }
-            break;
-        case 0x0F:
-            if (len == 7) {
-                const uint16_t vid = le16(p), pid = le16(p + 2);
-                for (const auto& u : kUsbClassNames) {
-                    if (u.cls == p[4]) {
-                        return fmt::format("{}(0x{:X},0x{:X},0x{:X},0x{:X})", u.name, vid, pid, p[5], p[6]);
+            if (n.subtype == 0x05 && len == 4) return fmt::format("Ctrl(0x{:X})", le32(p));
+            return std::nullopt;
+        case node_type::kAcpi:
+            if (n.subtype == 0x01 && len == 8) {
+                const uint32_t hid = le32(p), uid = le32(p + 4);
+                if ((hid & kEisaMask) == kEisaConst) {
+                    switch (hid >> 16) {
+                        case 0x0A03: return fmt::format("PciRoot(0x{:X})", uid);
+                        case 0x0A08: return fmt::format("PcieRoot(0x{:X})", uid);
+                        case 0x0604: return fmt::format("Floppy(0x{:X})", uid);
+                        case 0x0301: return fmt::format("Keyboard(0x{:X})", uid);
+                        case 0x0501: return fmt::format("Serial(0x{:X})", uid);
+                        case 0x0401: return fmt::format("ParallelPort(0x{:X})", uid);
+                        default: return fmt::format("Acpi(PNP{:04X},0x{:X})", hid >> 16, uid);
                     }
                 }
-                return fmt::format("UsbClass(0x{:X},0x{:X},0x{:X},0x{:X},0x{:X})", vid, pid, p[4], p[5], p[6]);
+                return fmt::format("Acpi(0x{:08X},0x{:X})", hid, uid);
             }
-            break;
-        case 0x12:
-            if (len == 6) return fmt::format("Sata(0x{:X},0x{:X},0x{:X})", le16(p), le16(p + 2), le16(p + 4));
-            break;
-        case 0x14:
-            if (len == 2) return fmt::format("Vlan({})", le16(p));
-            break;
-        case 0x17:
-            if (len == 12) {
-                return fmt::format("NVMe(0x{:X},{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X})", le32(p),
-                                   p[11], p[10], p[9], p[8], p[7], p[6], p[5], p[4]);
-            }
-            break;
-        case 0x18: {
-            const bool plain = std::all_of(d.begin(), d.end(), [](uint8_t c) {
-                return c > 0x20 && c < 0x7F && c != '(' && c != ')' && c != ',';
-            });
-            if (plain) return "Uri(" + std::string(d.begin(), d.end()) + ")";
-            break;
-        }
-        case 0x1A:
-            if (len == 1) return fmt::format("SD(0x{:X})", p[0]);
-            break;
-        case 0x1D:
-            if (len == 1) return fmt::format("eMMC(0x{:X})", p[0]);
-            break;
-        default: break;
-        }
-        return std::nullopt;
-    case node_type::kMedia:
-        switch (n.subtype) {
-        case 0x01:
-            if (len == 38) {
-                const uint32_t part = le32(p);
-                const uint64_t start = le64(p + 4), size = le64(p + 12);
-                const uint8_t mbr_type = p[36], sig_type = p[37];
-                if (sig_type == 1 && mbr_type == 1 && all_zero(p + 24, 12)) {
-                    return fmt::format("HD({},MBR,0x{:08X},0x{:X},0x{:X})", part, le32(p + 20), start, size);
+            return std::nullopt;
+        case node_type::kMessaging:
+            switch (n.subtype) {
+                case 0x02:
+                    if (len == 4) return fmt::format("Scsi(0x{:X},0x{:X})", le16(p), le16(p + 2));
+                    break;
+                case 0x05:
+                    if (len == 2) return fmt::format("USB(0x{:X},0x{:X})", p[0], p[1]);
+                    break;
+                case 0x0A:
+                    if (len >= 16) {
+                        const std::string g = guid_at(d);
+                        if (len == 16) {
+                            for (const auto& a : kVenMsgAliases) {
+                                if (iequals(a.guid, g)) return std::string(a.name) + "()";
+                            }
+                            return "VenMsg(" + g + ")";
+                        }
+                        return "VenMsg(" + g + "," + hex_upper(std::span(d).subspan(16)) + ")";
+                    }
+                    break;
+                case 0x0B:
+                    if (len == 33) {
+                        const size_t n_mac = (p[32] == 0 || p[32] == 1) ? 6 : 32;
+                        if (n_mac == 6 && !all_zero(p + 6, 26)) break;
+                        return fmt::format("MAC({},0x{:X})", hex_upper({p, n_mac}), p[32]);
+                    }
+                    break;
+                case 0x0C:
+                    if ((len == 23 || len == 15) && le16(p + 8) == 0 && le16(p + 10) == 0 && p[14] <= 1) {
+                        std::string s = fmt::format("IPv4({},{},{},{}", ipv4_text(p + 4), protocol_text(le16(p + 12)),
+                                                    p[14] ? "Static" : "DHCP", ipv4_text(p));
+                        if (len == 23) s += "," + ipv4_text(p + 15) + "," + ipv4_text(p + 19);
+                        return s + ")";
+                    }
+                    break;
+                case 0x0D:
+                    if ((len == 56 || len == 39) && le16(p + 32) == 0 && le16(p + 34) == 0 && p[38] <= 2) {
+                        static constexpr const char* kOrigin[] = {"Static", "StatelessAutoConfigure",
+                                                                  "StatefulAutoConfigure"};
+                        std::string s = fmt::format("IPv6({},{},{},{}", ipv6_text(p + 16), protocol_text(le16(p + 36)),
+                                                    kOrigin[p[38]], ipv6_text(p));
+                        if (len == 56) s += fmt::format(",0x{:X},{}", p[39], ipv6_text(p + 40));
+                        return s + ")";
+                    }
+                    break;
+                case 0x0E:
+                    if (len == 15 && le32(p) == 0 && p[13] <= 5 && p[14] <= 3) {
+                        static constexpr const char* kParity = "DNEOMS";
+                        static constexpr const char* kStop[] = {"D", "1", "1.5", "2"};
+                        const uint64_t baud = le64(p + 4);
+                        return fmt::format("Uart({},{},{},{})", baud ? std::to_string(baud) : "DEFAULT",
+                                           p[12] ? std::to_string(p[12]) : "DEFAULT", kParity[p[13]], kStop[p[14]]);
+                    }
+                    break;
+                case 0x0F:
+                    if (len == 7) {
+                        const uint16_t vid = le16(p), pid = le16(p + 2);
+                        for (const auto& u : kUsbClassNames) {
+                            if (u.cls == p[4]) {
+                                return fmt::format("{}(0x{:X},0x{:X},0x{:X},0x{:X})", u.name, vid, pid, p[5], p[6]);
+                            }
+                        }
+                        return fmt::format("UsbClass(0x{:X},0x{:X},0x{:X},0x{:X},0x{:X})", vid, pid, p[4], p[5], p[6]);
+                    }
+                    break;
+                case 0x12:
+                    if (len == 6) return fmt::format("Sata(0x{:X},0x{:X},0x{:X})", le16(p), le16(p + 2), le16(p + 4));
+                    break;
+                case 0x14:
+                    if (len == 2) return fmt::format("Vlan({})", le16(p));
+                    break;
+                case 0x17:
+                    if (len == 12) {
+                        return fmt::format("NVMe(0x{:X},{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X})",
+                                           le32(p), p[11], p[10], p[9], p[8], p[7], p[6], p[5], p[4]);
+                    }
+                    break;
+                case 0x18: {
+                    const bool plain = std::all_of(d.begin(), d.end(), [](uint8_t c) {
+                        return c > 0x20 && c < 0x7F && c != '(' && c != ')' && c != ',';
+                    });
+                    if (plain) return "Uri(" + std::string(d.begin(), d.end()) + ")";
+                    break;
                 }
-                if (sig_type == 2 && mbr_type == 2) {
-                    return fmt::format("HD({},GPT,{},0x{:X},0x{:X})", part, guid_at(d, 20), start, size);
+                case 0x1A:
+                    if (len == 1) return fmt::format("SD(0x{:X})", p[0]);
+                    break;
+                case 0x1D:
+                    if (len == 1) return fmt::format("eMMC(0x{:X})", p[0]);
+                    break;
+                default: break;
+            }
+            return std::nullopt;
+        case node_type::kMedia:
+            switch (n.subtype) {
+                case 0x01:
+                    if (len == 38) {
+                        const uint32_t part = le32(p);
+                        const uint64_t start = le64(p + 4), size = le64(p + 12);
+                        const uint8_t mbr_type = p[36], sig_type = p[37];
+                        if (sig_type == 1 && mbr_type == 1 && all_zero(p + 24, 12)) {
+                            return fmt::format("HD({},MBR,0x{:08X},0x{:X},0x{:X})", part, le32(p + 20), start, size);
+                        }
+                        if (sig_type == 2 && mbr_type == 2) {
+                            return fmt::format("HD({},GPT,{},0x{:X},0x{:X})", part, guid_at(d, 20), start, size);
+                        }
+                    }
+                    break;
+                case 0x02:
+                    if (len == 20)
+                        return fmt::format("CDROM(0x{:X},0x{:X},0x{:X})", le32(p), le64(p + 4), le64(p + 12));
+                    break;
+                case 0x03:
+                    if (len >= 16) {
+                        if (len == 16) return "VenMedia(" + guid_at(d) + ")";
+                        return "VenMedia(" + guid_at(d) + "," + hex_upper(std::span(d).subspan(16)) + ")";
+                    }
+                    break;
+                case 0x04: {
+                    if (len < 4 || (len & 1) || le16(p + len - 2) != 0) break;
+                    std::string s;
+                    for (size_t i = 0; i + 2 < len; i += 2) {
+                        const uint16_t c = le16(p + i);
+                        if (c <= 0x20 || c >= 0x7F || c == '/' || c == ',' || c == '(' || c == ')') return std::nullopt;
+                        s.push_back(static_cast<char>(c));
+                    }
+                    return s;
                 }
+                case 0x06:
+                    if (len == 16) return "FvFile(" + guid_at(d) + ")";
+                    break;
+                case 0x07:
+                    if (len == 16) return "Fv(" + guid_at(d) + ")";
+                    break;
+                case 0x08:
+                    if (len == 20 && le32(p) == 0)
+                        return fmt::format("Offset(0x{:X},0x{:X})", le64(p + 4), le64(p + 12));
+                    break;
+                default: break;
             }
-            break;
-        case 0x02:
-            if (len == 20) return fmt::format("CDROM(0x{:X},0x{:X},0x{:X})", le32(p), le64(p + 4), le64(p + 12));
-            break;
-        case 0x03:
-            if (len >= 16) {
-                if (len == 16) return "VenMedia(" + guid_at(d) + ")";
-                return "VenMedia(" + guid_at(d) + "," + hex_upper(std::span(d).subspan(16)) + ")";
-            }
-            break;
-        case 0x04: {
-            if (len < 4 || (len & 1) || le16(p + len - 2) != 0) break;
-            std::string s;
-            for (size_t i = 0; i + 2 < len; i += 2) {
-                const uint16_t c = le16(p + i);
-                if (c <= 0x20 || c >= 0x7F || c == '/' || c == ',' || c == '(' || c == ')') return std::nullopt;
-                s.push_back(static_cast<char>(c));
-            }
-            return s;
-        }
-        case 0x06:
-            if (len == 16) return "FvFile(" + guid_at(d) + ")";
-            break;
-        case 0x07:
-            if (len == 16) return "Fv(" + guid_at(d) + ")";
-            break;
-        case 0x08:
-            if (len == 20 && le32(p) == 0) return fmt::format("Offset(0x{:X},0x{:X})", le64(p + 4), le64(p + 12));
-            break;
-        default: break;
-        }
-        return std::nullopt;
-    default: return std::nullopt;
+            return std::nullopt;
+        default: return std::nullopt;
     }
     return std::nullopt;
 }
@@ -288,7 +296,8 @@ uint64_t num(const Ctx& c, std::string_view s, uint64_t max, const char* field) 
         uint64_t x = 0;
         bool ok = s.size() <= 18;
         for (char ch : s.substr(2)) {
-            const int h = std::isxdigit(static_cast<unsigned char>(ch)) ? std::stoi(std::string(1, ch), nullptr, 16) : -1;
+            const int h =
+                std::isxdigit(static_cast<unsigned char>(ch)) ? std::stoi(std::string(1, ch), nullptr, 16) : -1;
             if (h < 0) ok = false;
             x = x << 4 | static_cast<uint64_t>(h < 0 ? 0 : h);
         }
@@ -344,7 +353,8 @@ uint16_t protocol(const Ctx& c, std::string_view s) {
 // key=value argument (virt-firmware spelling), "" when absent.
 std::string_view kv(const std::vector<std::string_view>& a, std::string_view key) {
     for (auto s : a) {
-        if (s.size() > key.size() && s.substr(0, key.size()) == key && s[key.size()] == '=') return s.substr(key.size() + 1);
+        if (s.size() > key.size() && s.substr(0, key.size()) == key && s[key.size()] == '=')
+            return s.substr(key.size() + 1);
     }
     return {};
 }
@@ -372,7 +382,9 @@ DevicePathNode acpi(uint32_t hid, uint32_t uid) {
     return n;
 }
 
-uint32_t eisa(uint16_t id) { return static_cast<uint32_t>(id) << 16 | kEisaConst; }
+uint32_t eisa(uint16_t id) {
+    return static_cast<uint32_t>(id) << 16 | kEisaConst;
+}
 
 DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view args_text) {
     const auto a = split_args(args_text);
@@ -393,7 +405,8 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         d.push_back(static_cast<uint8_t>(dev));
         return n;
     }
-    if (is("PcCard")) return {node_type::kHardware, 0x02, {static_cast<uint8_t>(num(c, arg(c, a, 0, "function"), 0xFF, "function"))}};
+    if (is("PcCard"))
+        return {node_type::kHardware, 0x02, {static_cast<uint8_t>(num(c, arg(c, a, 0, "function"), 0xFF, "function"))}};
     if (is("MemoryMapped")) {
         n = {node_type::kHardware, 0x03, {}};
         append32(d, static_cast<uint32_t>(num(c, arg(c, a, 0, "type"), 0xFFFFFFFF, "type")));
@@ -407,12 +420,16 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         append32(d, static_cast<uint32_t>(num(c, arg(c, a, 0, "controller"), 0xFFFFFFFF, "controller")));
         return n;
     }
-    if (is("PciRoot")) return acpi(eisa(0x0A03), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
-    if (is("PcieRoot")) return acpi(eisa(0x0A08), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
+    if (is("PciRoot"))
+        return acpi(eisa(0x0A03), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
+    if (is("PcieRoot"))
+        return acpi(eisa(0x0A08), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
     if (is("Floppy")) return acpi(eisa(0x0604), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
-    if (is("Keyboard")) return acpi(eisa(0x0301), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
+    if (is("Keyboard"))
+        return acpi(eisa(0x0301), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
     if (is("Serial")) return acpi(eisa(0x0501), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
-    if (is("ParallelPort")) return acpi(eisa(0x0401), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
+    if (is("ParallelPort"))
+        return acpi(eisa(0x0401), a.empty() ? 0 : static_cast<uint32_t>(num(c, a[0], 0xFFFFFFFF, "UID")));
     if (is("Acpi") || is("ACPI")) {
         if (auto hid = kv(a, "hid"); !hid.empty()) {  // virt-firmware: ACPI(hid=0xa0841d0,uid=0x0)
             return acpi(static_cast<uint32_t>(num(c, hid, 0xFFFFFFFF, "hid")),
@@ -463,7 +480,8 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         return n;
     }
     if (is("IPv4")) {
-        if (a.empty()) c.fail("IPv4() without fields is the lossy virt-firmware spelling; give IPv4(remote,proto,DHCP,...)");
+        if (a.empty())
+            c.fail("IPv4() without fields is the lossy virt-firmware spelling; give IPv4(remote,proto,DHCP,...)");
         n = {node_type::kMessaging, 0x0C, {}};
         auto at = [&](size_t i) { return i < a.size() ? a[i] : std::string_view{}; };
         ipv4(c, at(3), d);  // local
@@ -502,7 +520,8 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         } else if (iequals(origin, "StatefulAutoConfigure")) {
             d.push_back(2);
         } else {
-            c.fail(fmt::format("origin {} is not Static, StatelessAutoConfigure or StatefulAutoConfigure", mb::quoted(origin)));
+            c.fail(fmt::format("origin {} is not Static, StatelessAutoConfigure or StatefulAutoConfigure",
+                               mb::quoted(origin)));
         }
         if (a.size() != 4) {
             d.push_back(static_cast<uint8_t>(at(4).empty() ? 0 : num(c, at(4), 0xFF, "prefix length")));
@@ -515,9 +534,11 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         append32(d, 0);
         auto at = [&](size_t i) { return i < a.size() ? a[i] : std::string_view{}; };
         append64(d, at(0).empty() || iequals(at(0), "DEFAULT") ? 0 : num(c, at(0), UINT64_MAX, "baud rate"));
-        d.push_back(static_cast<uint8_t>(at(1).empty() || iequals(at(1), "DEFAULT") ? 0 : num(c, at(1), 0xFF, "data bits")));
+        d.push_back(
+            static_cast<uint8_t>(at(1).empty() || iequals(at(1), "DEFAULT") ? 0 : num(c, at(1), 0xFF, "data bits")));
         const std::string_view parity = at(2).empty() ? "D" : at(2);
-        const auto pi = std::string_view("DNEOMS").find(static_cast<char>(std::toupper(static_cast<unsigned char>(parity[0]))));
+        const auto pi =
+            std::string_view("DNEOMS").find(static_cast<char>(std::toupper(static_cast<unsigned char>(parity[0]))));
         if (parity.size() != 1 || pi == std::string_view::npos) c.fail("parity must be one of D N E O M S");
         d.push_back(static_cast<uint8_t>(pi));
         const std::string_view stop = at(3).empty() ? "D" : at(3);
@@ -577,8 +598,10 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         d.assign(t.begin(), t.end());
         return n;
     }
-    if (is("SD")) return {node_type::kMessaging, 0x1A, {static_cast<uint8_t>(num(c, arg(c, a, 0, "slot"), 0xFF, "slot"))}};
-    if (is("eMMC")) return {node_type::kMessaging, 0x1D, {static_cast<uint8_t>(num(c, arg(c, a, 0, "slot"), 0xFF, "slot"))}};
+    if (is("SD"))
+        return {node_type::kMessaging, 0x1A, {static_cast<uint8_t>(num(c, arg(c, a, 0, "slot"), 0xFF, "slot"))}};
+    if (is("eMMC"))
+        return {node_type::kMessaging, 0x1D, {static_cast<uint8_t>(num(c, arg(c, a, 0, "slot"), 0xFF, "slot"))}};
     if (is("HD")) {
         n = {node_type::kMedia, 0x01, {}};
         append32(d, static_cast<uint32_t>(num(c, arg(c, a, 0, "partition"), 0xFFFFFFFF, "partition")));
@@ -600,7 +623,8 @@ DevicePathNode parse_node(const Ctx& c, std::string_view name, std::string_view 
         }
         return n;
     }
-    if (is("Partition")) c.fail("Partition(nr=N) is the lossy virt-firmware spelling; give HD(n,GPT|MBR,sig,start,size)");
+    if (is("Partition"))
+        c.fail("Partition(nr=N) is the lossy virt-firmware spelling; give HD(n,GPT|MBR,sig,start,size)");
     if (is("CDROM")) {
         n = {node_type::kMedia, 0x02, {}};
         append32(d, static_cast<uint32_t>(num(c, arg(c, a, 0, "boot entry"), 0xFFFFFFFF, "boot entry")));
@@ -653,8 +677,8 @@ DevicePath DevicePath::decode(std::span<const uint8_t> bytes, size_t* consumed, 
     size_t p = 0;
     while (true) {
         if (p + 4 > bytes.size()) {
-            throw data_error(fmt::format("device path at byte {}: {} without an End-Entire node",
-                                         base + p, p == 0 ? "empty" : "ends"));
+            throw data_error(fmt::format("device path at byte {}: {} without an End-Entire node", base + p,
+                                         p == 0 ? "empty" : "ends"));
         }
         const uint8_t type = bytes[p], sub = bytes[p + 1];
         const uint16_t len = le16(bytes.data() + p + 2);
@@ -669,8 +693,9 @@ DevicePath DevicePath::decode(std::span<const uint8_t> bytes, size_t* consumed, 
             p += 4;
             break;
         }
-        path.nodes_.push_back({type, sub, std::vector<uint8_t>(bytes.begin() + static_cast<long>(p + 4),
-                                                                bytes.begin() + static_cast<long>(p + len))});
+        path.nodes_.push_back({type, sub,
+                               std::vector<uint8_t>(bytes.begin() + static_cast<long>(p + 4),
+                                                    bytes.begin() + static_cast<long>(p + len))});
         p += len;
     }
     if (consumed) *consumed = p;
@@ -764,14 +789,20 @@ DevicePathNode DevicePath::mac_node(std::span<const uint8_t, 6> mac, uint8_t if_
     return n;
 }
 
-DevicePathNode DevicePath::ipv4_dhcp_node() { return {node_type::kMessaging, 0x0C, std::vector<uint8_t>(23, 0)}; }
+DevicePathNode DevicePath::ipv4_dhcp_node() {
+    return {node_type::kMessaging, 0x0C, std::vector<uint8_t>(23, 0)};
+}
 
-DevicePathNode DevicePath::ipv6_node() { return {node_type::kMessaging, 0x0D, std::vector<uint8_t>(56, 0)}; }
+DevicePathNode DevicePath::ipv6_node() {
+    return {node_type::kMessaging, 0x0D, std::vector<uint8_t>(56, 0)};
+}
 
 DevicePathNode DevicePath::uri_node(std::string_view uri) {
     return {node_type::kMessaging, 0x18, std::vector<uint8_t>(uri.begin(), uri.end())};
 }
 
-DevicePathNode DevicePath::file_node(std::string_view path) { return file_path_node(path); }
+DevicePathNode DevicePath::file_node(std::string_view path) {
+    return file_path_node(path);
+}
 
 }  // namespace mb::efi

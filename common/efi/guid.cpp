@@ -66,7 +66,9 @@ int hexval(char c) {
     return -1;
 }
 
-Guid must(std::string_view text) { return *Guid::parse_text(text); }
+Guid must(std::string_view text) {
+    return *Guid::parse_text(text);
+}
 
 }  // namespace
 
@@ -114,7 +116,9 @@ std::string Guid::str() const {
     return buf;
 }
 
-std::string Guid::upper() const { return to_upper(str()); }
+std::string Guid::upper() const {
+    return to_upper(str());
+}
 
 std::string_view Guid::name() const {
     const std::string s = str();
@@ -131,7 +135,9 @@ bool Guid::is_zero() const {
     return true;
 }
 
-std::span<const GuidName> guid_names() { return kNames; }
+std::span<const GuidName> guid_names() {
+    return kNames;
+}
 
 namespace guids {
 const Guid kNvData = must("fff12b8d-7696-4c8b-a985-2747075b4f50");

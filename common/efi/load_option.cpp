@@ -11,7 +11,8 @@
 namespace mb::efi {
 
 LoadOption LoadOption::decode(std::span<const uint8_t> b) {
-    if (b.size() < 6) throw data_error(fmt::format("load option is {} bytes, shorter than the 6-byte header", b.size()));
+    if (b.size() < 6)
+        throw data_error(fmt::format("load option is {} bytes, shorter than the 6-byte header", b.size()));
     LoadOption o;
     o.attributes = le32(b.data());
     const uint16_t fpl = le16(b.data() + 4);
@@ -24,9 +25,10 @@ LoadOption LoadOption::decode(std::span<const uint8_t> b) {
         o.description.push_back(c);
     }
     if (fpl < 4 || p + fpl > b.size()) {
-        throw data_error(fmt::format("load option: FilePathListLength {} at byte 4 does not fit ({} bytes after the "
-                                     "description at byte {})",
-                                     fpl, b.size() - p, p));
+        throw data_error(
+            fmt::format("load option: FilePathListLength {} at byte 4 does not fit ({} bytes after the "
+                        "description at byte {})",
+                        fpl, b.size() - p, p));
     }
     o.paths = DevicePath::decode_list(b.subspan(p, fpl), p);
     o.optional_data.assign(b.begin() + static_cast<long>(p + fpl), b.end());
@@ -55,7 +57,9 @@ bool LoadOption::auto_created() const {
     return optional_data.size() == 16 && std::equal(g.begin(), g.end(), optional_data.begin());
 }
 
-std::string LoadOption::title() const { return to_utf8(description); }
+std::string LoadOption::title() const {
+    return to_utf8(description);
+}
 
 std::string LoadOption::path_text() const {
     std::string s;

@@ -19,7 +19,7 @@ constexpr uint32_t kLoadOptionCategoryApp = 0x100;
 struct LoadOption {
     uint32_t attributes = kLoadOptionActive;
     std::u16string description;
-    std::vector<DevicePath> paths;        // FilePathList; the first is the boot path
+    std::vector<DevicePath> paths;  // FilePathList; the first is the boot path
     std::vector<uint8_t> optional_data;
 
     // Throws mb::Error(65) naming the byte offset of what is wrong.
@@ -29,8 +29,8 @@ struct LoadOption {
     bool active() const { return attributes & kLoadOptionActive; }
     // True when OptionalData is gBmAutoCreateBootOptionGuid (BDS owns and may delete the entry).
     bool auto_created() const;
-    std::string title() const;            // UTF-8 description
-    std::string path_text() const;        // edk2 text of every path, ';'-separated after the first
+    std::string title() const;      // UTF-8 description
+    std::string path_text() const;  // edk2 text of every path, ';'-separated after the first
     // title="UEFI PXEv4 (MAC:D83ADD5A440C)" devpath=MAC(D83ADD5A440C,0x1)/IPv4(...) optdata=4eac...
     std::string summary() const;
     bool operator==(const LoadOption&) const = default;

@@ -1,10 +1,10 @@
 #include "efi/render.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "efi/bytes.hpp"
@@ -88,16 +88,15 @@ RenderedImage BaseImage::render_view(const Variables& device_vars) const {
     return RenderedImage(image_, store_.layout.records_begin, render_region(device_vars));
 }
 
-uint16_t apply_netboot_override(Variables& vars, std::span<const uint8_t, 6> mac, NetbootKind kind,
-                                BootOverride mode) {
+uint16_t apply_netboot_override(Variables& vars, std::span<const uint8_t, 6> mac, NetbootKind kind, BootOverride mode) {
     const uint16_t n = ensure_netboot_entry(vars, kind, mac);
     switch (mode) {
-    case BootOverride::Once: set_boot_next(vars, n); break;
-    case BootOverride::Continuous:
-        boot_first(vars, n);
-        set_boot_next(vars, std::nullopt);
-        break;
-    case BootOverride::Disabled: set_boot_next(vars, std::nullopt); break;
+        case BootOverride::Once: set_boot_next(vars, n); break;
+        case BootOverride::Continuous:
+            boot_first(vars, n);
+            set_boot_next(vars, std::nullopt);
+            break;
+        case BootOverride::Disabled: set_boot_next(vars, std::nullopt); break;
     }
     return n;
 }

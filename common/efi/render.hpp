@@ -74,7 +74,6 @@ Variables load_vars_json(const std::string& path);
 //   Disabled   -> BootNext cleared (BootOrder left as is)
 // The netboot entry for mac is created when missing (user-created, no auto-create GUID). Returns its number.
 enum class BootOverride { Once, Continuous, Disabled };
-uint16_t apply_netboot_override(Variables& vars, std::span<const uint8_t, 6> mac, NetbootKind kind,
-                                BootOverride mode);
+uint16_t apply_netboot_override(Variables& vars, std::span<const uint8_t, 6> mac, NetbootKind kind, BootOverride mode);
 
 }  // namespace mb::efi

@@ -1,11 +1,11 @@
 // File edges of the render API: reading the base image and a device's JSON.
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <algorithm>
-
-#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "efi/render.hpp"

@@ -22,63 +22,234 @@ std::vector<SettingDef> build() {
     const std::vector<SettingOption> off_on{{0, "Disabled"}, {1, "Enabled"}};
     std::vector<SettingDef> s;
     auto add = [&](SettingDef d) { s.push_back(std::move(d)); };
-    add({"CpuClock", kConfigDxe, 7, T::U32, 1, {{0, "Low"}, {1, "Default"}, {2, "Max"}, {3, "Custom"}}, {}, {}, 0,
-         false, false, "CPU clock: 0 low (800 MHz), 1 default (1500 MHz), 2 max (2200 MHz), 3 custom"});
-    add({"CustomCpuClock", kConfigDxe, 7, T::U32, 1500, {}, 100, 2200, 0, false, false,
+    add({"CpuClock",
+         kConfigDxe,
+         7,
+         T::U32,
+         1,
+         {{0, "Low"}, {1, "Default"}, {2, "Max"}, {3, "Custom"}},
+         {},
+         {},
+         0,
+         false,
+         false,
+         "CPU clock: 0 low (800 MHz), 1 default (1500 MHz), 2 max (2200 MHz), 3 custom"});
+    add({"CustomCpuClock",
+         kConfigDxe,
+         7,
+         T::U32,
+         1500,
+         {},
+         100,
+         2200,
+         0,
+         false,
+         false,
          "CPU clock in MHz when CpuClock is 3 (custom)"});
-    add({"RamMoreThan3GB", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, true,
+    add({"RamMoreThan3GB",
+         kConfigDxe,
+         7,
+         T::U32,
+         0,
+         off_on,
+         {},
+         {},
+         0,
+         false,
+         true,
          "set by the firmware: 1 when the board has more than 3 GB"});
-    add({"RamLimitTo3GB", kConfigDxe, 7, T::U32, 1, {{0, "Disabled"}, {1, "Enabled"}}, {}, {}, 0, false, false,
+    add({"RamLimitTo3GB",
+         kConfigDxe,
+         7,
+         T::U32,
+         1,
+         {{0, "Disabled"}, {1, "Enabled"}},
+         {},
+         {},
+         0,
+         false,
+         false,
          "0 = use all RAM, 1 = limit the OS to 3 GB"});
-    add({"SystemTableMode", kConfigDxe, 7, T::U32, 0, {{0, "ACPI"}, {1, "ACPI+DT"}, {2, "DT"}}, {}, {}, 0, false,
-         false, "system tables handed to the OS: 0 ACPI, 1 ACPI and device tree, 2 device tree"});
-    add({"FanOnGpio", kConfigDxe, 7, T::U32, 0, {{0, "Disabled"}, {14, "GPIO14"}, {18, "GPIO18"}, {19, "GPIO19"}}, {},
-         {}, 0, false, false, "ACPI thermal-zone fan on a GPIO pin (0 = none)"});
+    add({"SystemTableMode",
+         kConfigDxe,
+         7,
+         T::U32,
+         0,
+         {{0, "ACPI"}, {1, "ACPI+DT"}, {2, "DT"}},
+         {},
+         {},
+         0,
+         false,
+         false,
+         "system tables handed to the OS: 0 ACPI, 1 ACPI and device tree, 2 device tree"});
+    add({"FanOnGpio",
+         kConfigDxe,
+         7,
+         T::U32,
+         0,
+         {{0, "Disabled"}, {14, "GPIO14"}, {18, "GPIO18"}, {19, "GPIO19"}},
+         {},
+         {},
+         0,
+         false,
+         false,
+         "ACPI thermal-zone fan on a GPIO pin (0 = none)"});
     add({"FanTemp", kConfigDxe, 7, T::U32, 60, {}, 50, 80, 0, false, false, "fan switch-on temperature in °C"});
-    add({"XhciPci", kConfigDxe, 7, T::U32, 0, {{0, "XHCI"}, {1, "PCIe"}, {2, "PCIe-CM4"}}, {}, {}, 0, false, false,
+    add({"XhciPci",
+         kConfigDxe,
+         7,
+         T::U32,
+         0,
+         {{0, "XHCI"}, {1, "PCIe"}, {2, "PCIe-CM4"}},
+         {},
+         {},
+         0,
+         false,
+         false,
          "USB/PCIe mode: 0 XHCI, 1 PCIe, 2 PCIe (CM4)"});
     add({"XhciReload", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, false, "reload the XHCI firmware"});
-    add({"AssetTag", kConfigDxe, 7, T::Ucs2String, 0, {}, {}, {}, 32, false, false,
+    add({"AssetTag",
+         kConfigDxe,
+         7,
+         T::Ucs2String,
+         0,
+         {},
+         {},
+         {},
+         32,
+         false,
+         false,
          "SMBIOS asset tag (up to 32 characters)"});
-    add({"SdIsArasan", kConfigDxe, 7, T::U32, 0, {{0, "EMMC2"}, {1, "Arasan"}}, {}, {}, 0, false, false,
+    add({"SdIsArasan",
+         kConfigDxe,
+         7,
+         T::U32,
+         0,
+         {{0, "EMMC2"}, {1, "Arasan"}},
+         {},
+         {},
+         0,
+         false,
+         false,
          "uSD slot routing: 0 eMMC2/SDHCI, 1 Arasan"});
-    add({"MmcDisableMulti", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, false,
+    add({"MmcDisableMulti",
+         kConfigDxe,
+         7,
+         T::U32,
+         0,
+         off_on,
+         {},
+         {},
+         0,
+         false,
+         false,
          "disable multi-block SD transfers"});
     add({"MmcForce1Bit", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, false, "force 1-bit SD mode"});
-    add({"MmcForceDefaultSpeed", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, false,
-         "force SD default speed"});
-    add({"MmcSdDefaultSpeedMHz", kConfigDxe, 7, T::U32, 25, {}, 25, 100, 0, false, false,
+    add({"MmcForceDefaultSpeed", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, false, "force SD default speed"});
+    add({"MmcSdDefaultSpeedMHz",
+         kConfigDxe,
+         7,
+         T::U32,
+         25,
+         {},
+         25,
+         100,
+         0,
+         false,
+         false,
          "SD default-speed clock in MHz"});
     add({"MmcSdHighSpeedMHz", kConfigDxe, 7, T::U32, 50, {}, 50, 100, 0, false, false, "SD high-speed clock in MHz"});
     add({"MmcEnableDma", kConfigDxe, 7, T::U32, 1, off_on, {}, {}, 0, false, false, "eMMC DMA"});
     add({"DebugEnableJTAG", kConfigDxe, 7, T::U32, 0, off_on, {}, {}, 0, false, false, "route JTAG to the GPIO pins"});
-    add({"DisplayEnableScaledVModes", kConfigDxe, 7, T::U8, 0x20,
-         {{0x01, "800x600"}, {0x02, "640x480"}, {0x04, "1024x768"}, {0x08, "720p"}, {0x10, "1080p"},
+    add({"DisplayEnableScaledVModes",
+         kConfigDxe,
+         7,
+         T::U8,
+         0x20,
+         {{0x01, "800x600"},
+          {0x02, "640x480"},
+          {0x04, "1024x768"},
+          {0x08, "720p"},
+          {0x10, "1080p"},
           {0x20, "Physical"}},
-         {}, {}, 0, true, false, "bitmask of scaled video modes offered"});
-    add({"DisplayEnableSShot", kConfigDxe, 7, T::U32, 1, off_on, {}, {}, 0, false, false,
+         {},
+         {},
+         0,
+         true,
+         false,
+         "bitmask of scaled video modes offered"});
+    add({"DisplayEnableSShot",
+         kConfigDxe,
+         7,
+         T::U32,
+         1,
+         off_on,
+         {},
+         {},
+         0,
+         false,
+         false,
          "screenshot support (Ctrl+Alt+F12)"});
-    add({"ResetDelay", kToken, 7, T::U32, 0, {}, 0, 0xFFFFFFFF, 0, false, false,
+    add({"ResetDelay",
+         kToken,
+         7,
+         T::U32,
+         0,
+         {},
+         0,
+         0xFFFFFFFF,
+         0,
+         false,
+         false,
          "delay before reset in microseconds (the firmware sets 3500000 after saving the store)"});
     add({"Columns", kToken, 7, T::U32, 80, {}, 0, 0xFFFFFFFF, 0, false, false, "console columns"});
     add({"Rows", kToken, 7, T::U32, 25, {}, 0, 0xFFFFFFFF, 0, false, false, "console rows"});
-    add({"ConsolePref", kConsole, 3, T::ConsolePref, 0, {{0, "Graphical"}, {1, "Serial"}}, {}, {}, 0, false, false,
+    add({"ConsolePref",
+         kConsole,
+         3,
+         T::ConsolePref,
+         0,
+         {{0, "Graphical"}, {1, "Serial"}},
+         {},
+         {},
+         0,
+         false,
+         false,
          "preferred console: 0 graphical, 1 serial"});
-    add({"BootDiscoveryPolicy", kBootDiscovery, 7, T::U32, 0,
-         {{0, "Minimal"}, {1, "ConnectNetwork"}, {2, "ConnectAll"}}, {}, {}, 0, false, false,
+    add({"BootDiscoveryPolicy",
+         kBootDiscovery,
+         7,
+         T::U32,
+         0,
+         {{0, "Minimal"}, {1, "ConnectNetwork"}, {2, "ConnectAll"}},
+         {},
+         {},
+         0,
+         false,
+         false,
          "devices connected before boot: 0 minimal, 1 network, 2 all"});
-    add({"Timeout", kGlobal, 7, T::U16, 5, {}, 0, 0xFFFF, 0, false, false,
+    add({"Timeout",
+         kGlobal,
+         7,
+         T::U16,
+         5,
+         {},
+         0,
+         0xFFFF,
+         0,
+         false,
+         false,
          "boot menu timeout in seconds (65535 = wait forever)"});
     return s;
 }
 
 uint64_t max_for(SettingType t) {
     switch (t) {
-    case SettingType::U8:
-    case SettingType::ConsolePref: return 0xFF;
-    case SettingType::U16: return 0xFFFF;
-    case SettingType::U32: return 0xFFFFFFFF;
-    default: return UINT64_MAX;
+        case SettingType::U8:
+        case SettingType::ConsolePref: return 0xFF;
+        case SettingType::U16: return 0xFFFF;
+        case SettingType::U32: return 0xFFFFFFFF;
+        default: return UINT64_MAX;
     }
 }
 
@@ -94,17 +265,19 @@ std::string allowed_text(const SettingDef& d) {
 
 }  // namespace
 
-Guid SettingDef::vendor() const { return *Guid::parse_text(guid); }
+Guid SettingDef::vendor() const {
+    return *Guid::parse_text(guid);
+}
 
 size_t SettingDef::size() const {
     switch (type) {
-    case SettingType::U8: return 1;
-    case SettingType::U16:
-    case SettingType::I16: return 2;
-    case SettingType::U32:
-    case SettingType::ConsolePref: return 4;
-    case SettingType::U64: return 8;
-    case SettingType::Ucs2String: return 2 * (max_chars + 1);
+        case SettingType::U8: return 1;
+        case SettingType::U16:
+        case SettingType::I16: return 2;
+        case SettingType::U32:
+        case SettingType::ConsolePref: return 4;
+        case SettingType::U64: return 8;
+        case SettingType::Ucs2String: return 2 * (max_chars + 1);
     }
     return 0;
 }
@@ -138,13 +311,13 @@ nlohmann::json get_setting(const Variables& vars, const SettingDef& d) {
         throw data_error(fmt::format("{}: stored data has {} bytes, expected {}", d.name, b.size(), d.size()));
     }
     switch (d.type) {
-    case SettingType::U8:
-    case SettingType::ConsolePref: return b[0];
-    case SettingType::U16: return le16(b.data());
-    case SettingType::I16: return static_cast<int16_t>(le16(b.data()));
-    case SettingType::U32: return le32(b.data());
-    case SettingType::U64: return le64(b.data());
-    default: return nullptr;
+        case SettingType::U8:
+        case SettingType::ConsolePref: return b[0];
+        case SettingType::U16: return le16(b.data());
+        case SettingType::I16: return static_cast<int16_t>(le16(b.data()));
+        case SettingType::U32: return le32(b.data());
+        case SettingType::U64: return le64(b.data());
+        default: return nullptr;
     }
 }
 
@@ -215,13 +388,13 @@ void set_setting(Variables& vars, const SettingDef& d, const nlohmann::json& val
             throw data_error(fmt::format("{}: {} is out of range {}", d.name, v, allowed_text(d)));
         }
         switch (d.type) {
-        case SettingType::U8: data.push_back(static_cast<uint8_t>(v)); break;
-        case SettingType::U16:
-        case SettingType::I16: append16(data, static_cast<uint16_t>(v)); break;
-        case SettingType::U32: append32(data, static_cast<uint32_t>(v)); break;
-        case SettingType::U64: append64(data, v); break;
-        case SettingType::ConsolePref: data = {static_cast<uint8_t>(v), 0, 0, 0}; break;
-        default: break;
+            case SettingType::U8: data.push_back(static_cast<uint8_t>(v)); break;
+            case SettingType::U16:
+            case SettingType::I16: append16(data, static_cast<uint16_t>(v)); break;
+            case SettingType::U32: append32(data, static_cast<uint32_t>(v)); break;
+            case SettingType::U64: append64(data, v); break;
+            case SettingType::ConsolePref: data = {static_cast<uint8_t>(v), 0, 0, 0}; break;
+            default: break;
         }
     }
     const Guid g = d.vendor();

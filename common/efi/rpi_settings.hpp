@@ -4,13 +4,12 @@
 // edk2-platforms RPi4.dsc and ConfigDxeHii.vfr. Used by `mb-efivars rpi get|set` and by mb-redfish
 // for BIOS attributes (describe() is the attribute-registry entry).
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "efi/variable.hpp"
 
@@ -33,10 +32,10 @@ struct SettingOption {
 
 struct SettingDef {
     std::string_view name;
-    std::string_view guid;       // text form
+    std::string_view guid;  // text form
     uint32_t attr;
     SettingType type;
-    int64_t default_value;       // for numbers; strings default to ""
+    int64_t default_value;               // for numbers; strings default to ""
     std::vector<SettingOption> options;  // non-empty: only these values
     std::optional<uint64_t> min, max;    // numeric range when options is empty
     size_t max_chars = 0;                // Ucs2String
@@ -45,7 +44,7 @@ struct SettingDef {
     std::string_view description;
 
     Guid vendor() const;
-    size_t size() const;                 // bytes of the variable data
+    size_t size() const;  // bytes of the variable data
 };
 
 // Every known setting, in a stable order.

@@ -1,8 +1,8 @@
 #include "efi/variable.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -62,13 +62,14 @@ std::u16string to_ucs2(std::string_view s) {
             cp = b & 0x0F;
             n = 3;
         } else {
-            throw data_error(fmt::format("name {}: not UCS-2 (byte {} is outside the Basic Multilingual Plane)",
-                                         mb::quoted(s), i));
+            throw data_error(
+                fmt::format("name {}: not UCS-2 (byte {} is outside the Basic Multilingual Plane)", mb::quoted(s), i));
         }
         if (i + n > s.size()) throw data_error(fmt::format("name {}: truncated UTF-8 sequence", mb::quoted(s)));
         for (size_t k = 1; k < n; ++k) {
             const auto c = static_cast<uint8_t>(s[i + k]);
-            if ((c & 0xC0) != 0x80) throw data_error(fmt::format("name {}: invalid UTF-8 at byte {}", mb::quoted(s), i + k));
+            if ((c & 0xC0) != 0x80)
+                throw data_error(fmt::format("name {}: invalid UTF-8 at byte {}", mb::quoted(s), i + k));
             cp = cp << 6 | (c & 0x3F);
         }
         out.push_back(static_cast<char16_t>(cp));
@@ -77,9 +78,13 @@ std::u16string to_ucs2(std::string_view s) {
     return out;
 }
 
-bool name_less(const std::u16string& a, const std::u16string& b) { return a < b; }
+bool name_less(const std::u16string& a, const std::u16string& b) {
+    return a < b;
+}
 
-std::string Variable::name_utf8() const { return to_utf8(name); }
+std::string Variable::name_utf8() const {
+    return to_utf8(name);
+}
 
 const Variable* Variables::find(const Guid& guid, std::u16string_view name) const {
     for (const auto& v : vars_) {
@@ -112,7 +117,8 @@ void Variables::set(Variable v) {
 }
 
 bool Variables::erase(const Guid& guid, std::u16string_view name) {
-    auto it = std::find_if(vars_.begin(), vars_.end(), [&](const Variable& v) { return v.guid == guid && v.name == name; });
+    auto it =
+        std::find_if(vars_.begin(), vars_.end(), [&](const Variable& v) { return v.guid == guid && v.name == name; });
     if (it == vars_.end()) return false;
     vars_.erase(it);
     return true;

@@ -39,8 +39,8 @@ struct Variable {
     uint32_t attr = 0;
     std::vector<uint8_t> data;
     EfiTime time;
-    uint64_t count = 0;   // MonotonicCount (count-based authentication)
-    uint32_t pkidx = 0;   // PubKeyIndex
+    uint64_t count = 0;  // MonotonicCount (count-based authentication)
+    uint32_t pkidx = 0;  // PubKeyIndex
 
     std::string name_utf8() const;
     bool operator==(const Variable&) const = default;

@@ -16,25 +16,27 @@ void append_py_string(std::string& out, std::u16string_view s) {
     out.push_back('"');
     for (char16_t c : s) {
         switch (c) {
-        case u'"': out += "\\\""; break;
-        case u'\\': out += "\\\\"; break;
-        case u'\n': out += "\\n"; break;
-        case u'\r': out += "\\r"; break;
-        case u'\t': out += "\\t"; break;
-        case u'\b': out += "\\b"; break;
-        case u'\f': out += "\\f"; break;
-        default:
-            if (c < 0x20 || c > 0x7E) {
-                out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-            } else {
-                out.push_back(static_cast<char>(c));
-            }
+            case u'"': out += "\\\""; break;
+            case u'\\': out += "\\\\"; break;
+            case u'\n': out += "\\n"; break;
+            case u'\r': out += "\\r"; break;
+            case u'\t': out += "\\t"; break;
+            case u'\b': out += "\\b"; break;
+            case u'\f': out += "\\f"; break;
+            default:
+                if (c < 0x20 || c > 0x7E) {
+                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
         }
     }
     out.push_back('"');
 }
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw data_error(path + ": " + what); }
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+    throw data_error(path + ": " + what);
+}
 
 std::vector<uint8_t> hex_field(const nlohmann::json& v, const std::string& path) {
     if (!v.is_string()) fail(path, "expected a hex string");
@@ -66,7 +68,8 @@ JsonVariable parse_variable(const nlohmann::json& o, const std::string& path) {
     auto guid = o.find("guid");
     if (guid == o.end() || !guid->is_string()) fail(path + ".guid", "missing or not a string");
     auto g = Guid::parse(guid->get_ref<const std::string&>());
-    if (!g) fail(path + ".guid", fmt::format("not a GUID or known GUID name: {}", mb::quoted(guid->get<std::string>())));
+    if (!g)
+        fail(path + ".guid", fmt::format("not a GUID or known GUID name: {}", mb::quoted(guid->get<std::string>())));
     jv.var.guid = *g;
     if (auto del = o.find("delete"); del != o.end()) {
         if (!del->is_boolean()) fail(path + ".delete", "expected true or false");
@@ -156,7 +159,8 @@ std::vector<JsonVariable> parse_json(std::string_view text) {
     }
     std::vector<JsonVariable> out;
     out.reserve(list->size());
-    for (size_t i = 0; i < list->size(); ++i) out.push_back(parse_variable((*list)[i], fmt::format("{}[{}]", prefix, i)));
+    for (size_t i = 0; i < list->size(); ++i)
+        out.push_back(parse_variable((*list)[i], fmt::format("{}[{}]", prefix, i)));
     return out;
 }
 
@@ -172,9 +176,9 @@ Variables import_json(std::string_view text) {
 
 uint32_t default_attr(const Guid& guid, std::u16string_view name, bool virt_compat) {
     static const std::pair<std::u16string_view, uint32_t> kTable[] = {
-        {u"SecureBoot", 6}, {u"SecureBootEnable", 3}, {u"CustomMode", 3}, {u"PK", 0x27}, {u"KEK", 0x27},
-        {u"db", 0x27},      {u"dbx", 0x27},           {u"FB_NO_REBOOT", 7}, {u"MokList", 3}, {u"MokListX", 3},
-        {u"MokListTrusted", 3}, {u"SbatLevel", 3},    {u"SHIM_VERBOSE", 3}, {u"SHIM_DEBUG", 3},
+        {u"SecureBoot", 6},     {u"SecureBootEnable", 3}, {u"CustomMode", 3},   {u"PK", 0x27},      {u"KEK", 0x27},
+        {u"db", 0x27},          {u"dbx", 0x27},           {u"FB_NO_REBOOT", 7}, {u"MokList", 3},    {u"MokListX", 3},
+        {u"MokListTrusted", 3}, {u"SbatLevel", 3},        {u"SHIM_VERBOSE", 3}, {u"SHIM_DEBUG", 3},
     };
     for (const auto& [n, a] : kTable) {
         if (n == name) return a;
@@ -193,7 +197,8 @@ size_t merge(Variables& target, const std::vector<JsonVariable>& updates, MergeM
     for (const auto& u : updates) {
         if (mode == MergeMode::NameOnly) {
             auto& items = target.items();
-            auto first = std::find_if(items.begin(), items.end(), [&](const Variable& v) { return v.name == u.var.name; });
+            auto first =
+                std::find_if(items.begin(), items.end(), [&](const Variable& v) { return v.name == u.var.name; });
             if (u.remove) {
                 const auto before = items.size();
                 std::erase_if(items, [&](const Variable& v) { return v.name == u.var.name; });

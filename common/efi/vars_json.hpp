@@ -18,8 +18,8 @@ struct JsonVariable {
     Variable var;
     bool has_attr = false;
     bool has_time = false;
-    bool remove = false;   // {"name":..., "guid":..., "delete": true}
-    std::string path;      // "variables[3]" for messages
+    bool remove = false;  // {"name":..., "guid":..., "delete": true}
+    std::string path;     // "variables[3]" for messages
 };
 
 // Accepts {"version": N, "variables": [...]} or a bare array; keys in any order; "time" or

@@ -1,11 +1,11 @@
 #include "efi/varstore.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
 #include <numeric>
-
-#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "efi/bytes.hpp"
@@ -17,10 +17,16 @@ namespace {
 constexpr size_t kFvHeaderMin = 0x48;
 constexpr uint8_t kFvSignature[4] = {'_', 'F', 'V', 'H'};
 
-size_t align4(size_t x) { return (x + 3) & ~size_t{3}; }
-size_t align8(size_t x) { return (x + 7) & ~size_t{7}; }
+size_t align4(size_t x) {
+    return (x + 3) & ~size_t{3};
+}
+size_t align8(size_t x) {
+    return (x + 7) & ~size_t{7};
+}
 
-Guid guid_at(std::span<const uint8_t> image, size_t off) { return Guid::from_bytes(image.subspan(off, 16)); }
+Guid guid_at(std::span<const uint8_t> image, size_t off) {
+    return Guid::from_bytes(image.subspan(off, 16));
+}
 
 bool all_ff(std::span<const uint8_t> bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0xFF; });
@@ -37,8 +43,8 @@ void parse_store_header(std::span<const uint8_t> image, size_t off, size_t limit
     const uint32_t size = le32(p + 16);
     const uint8_t format = p[20], state = p[21];
     if (all_ff(image.subspan(off, 22))) {
-        throw data_error(fmt::format("variable store at {} is raw (all 0xFF, never formatted); use 'format'",
-                                     hex_offset(off)));
+        throw data_error(
+            fmt::format("variable store at {} is raw (all 0xFF, never formatted); use 'format'", hex_offset(off)));
     }
     if (sig == guids::kAuthVars) {
         l.authenticated = true;
@@ -56,8 +62,9 @@ void parse_store_header(std::span<const uint8_t> image, size_t off, size_t limit
                                      hex_offset(off + 21), state));
     }
     if (size < kStoreHeaderSize || off + size > limit) {
-        throw data_error(fmt::format("variable store at {}: Size {:#x} (field at {}) does not fit the volume (ends at {})",
-                                     hex_offset(off), size, hex_offset(off + 16), hex_offset(limit)));
+        throw data_error(
+            fmt::format("variable store at {}: Size {:#x} (field at {}) does not fit the volume (ends at {})",
+                        hex_offset(off), size, hex_offset(off + 16), hex_offset(limit)));
     }
     l.store_offset = off;
     l.store_size = size;
@@ -81,14 +88,15 @@ StoreLayout parse_fv(std::span<const uint8_t> image, size_t off) {
     uint16_t sum = 0;
     for (size_t i = 0; i < l.fv_header_length; i += 2) sum = static_cast<uint16_t>(sum + le16(p + i));
     if (sum != 0) {
-        throw data_error(fmt::format("{}: header checksum is bad (16-bit sum {:#06x}, field {} = {:#06x}); the "
-                                     "firmware would erase this volume",
-                                     where, sum, hex_offset(off + 0x32), l.fv_checksum));
+        throw data_error(
+            fmt::format("{}: header checksum is bad (16-bit sum {:#06x}, field {} = {:#06x}); the "
+                        "firmware would erase this volume",
+                        where, sum, hex_offset(off + 0x32), l.fv_checksum));
     }
     if (revision != 2) throw data_error(fmt::format("{}: Revision {} (expected 2)", where, revision));
     if (l.fv_length < l.fv_header_length + kStoreHeaderSize || l.fv_length > image.size() - off) {
-        throw data_error(fmt::format("{}: FvLength {:#x} does not fit the image ({:#x} bytes)", where, l.fv_length,
-                                     image.size()));
+        throw data_error(
+            fmt::format("{}: FvLength {:#x} does not fit the image ({:#x} bytes)", where, l.fv_length, image.size()));
     }
     uint64_t covered = 0;
     for (size_t b = off + 0x38; b + 8 <= off + l.fv_header_length; b += 8) {
@@ -98,8 +106,8 @@ StoreLayout parse_fv(std::span<const uint8_t> image, size_t off) {
         covered += static_cast<uint64_t>(e.count) * e.length;
     }
     if (covered < l.fv_length) {
-        throw data_error(fmt::format("{}: block map covers {:#x} bytes, less than FvLength {:#x}", where, covered,
-                                     l.fv_length));
+        throw data_error(
+            fmt::format("{}: block map covers {:#x} bytes, less than FvLength {:#x}", where, covered, l.fv_length));
     }
     parse_store_header(image, off + l.fv_header_length, off + l.fv_length, l);
     return l;
@@ -197,19 +205,21 @@ Store parse_store(std::span<const uint8_t> image, std::optional<size_t> fv_offse
             s.layout.has_fv = false;
             parse_store_header(image, 0, image.size(), s.layout);
         } else if (is_blank(image)) {
-            throw data_error(fmt::format("image is blank (all {:#04x}, {} bytes): no variable store; 'format' creates one",
-                                         image[0], image.size()));
+            throw data_error(
+                fmt::format("image is blank (all {:#04x}, {} bytes): no variable store; 'format' creates one", image[0],
+                            image.size()));
         } else {
-            throw data_error(fmt::format("no NV firmware volume ('_FVH' with the NvData GUID) and no variable store "
-                                         "header at 0 in {} bytes",
-                                         image.size()));
+            throw data_error(
+                fmt::format("no NV firmware volume ('_FVH' with the NvData GUID) and no variable store "
+                            "header at 0 in {} bytes",
+                            image.size()));
         }
     }
     const StoreLayout& l = s.layout;
     const size_t hs = l.header_size();
     const size_t end = l.records_end;
     std::map<std::pair<Guid, std::u16string>, size_t> index;  // key -> position in s.vars
-    std::vector<size_t> winner;                                // position -> record index
+    std::vector<size_t> winner;                               // position -> record index
     size_t p = l.records_begin;
     while (p < end) {
         if (p + 2 > end || le16(image.data() + p) != 0x55AA) break;
@@ -244,9 +254,10 @@ Store parse_store(std::span<const uint8_t> image, std::optional<size_t> fv_offse
         }
         const uint64_t rec_end = static_cast<uint64_t>(p) + hs + nsize + dsize;
         if (rec_end > end) {
-            throw data_error(fmt::format("variable record at {}: NameSize {:#x} + DataSize {:#x} run past the store "
-                                         "end at {}",
-                                         hex_offset(p), nsize, dsize, hex_offset(end)));
+            throw data_error(
+                fmt::format("variable record at {}: NameSize {:#x} + DataSize {:#x} run past the store "
+                            "end at {}",
+                            hex_offset(p), nsize, dsize, hex_offset(end)));
         }
         const uint8_t* name = h + hs;
         const bool live_state = r.state == kStateAdded || r.state == (kStateAdded & kStateInDeletedTransition);
@@ -314,7 +325,8 @@ size_t serialized_size(const Variables& vars, bool authenticated) {
 }
 
 size_t serialize_records_into(std::vector<const Variable*>& vars, bool authenticated, std::span<uint8_t> out) {
-    std::stable_sort(vars.begin(), vars.end(), [](const Variable* a, const Variable* b) { return name_less(a->name, b->name); });
+    std::stable_sort(vars.begin(), vars.end(),
+                     [](const Variable* a, const Variable* b) { return name_less(a->name, b->name); });
     uint8_t* p = out.data();
     for (const Variable* vp : vars) {
         const Variable& v = *vp;
@@ -362,9 +374,10 @@ std::vector<uint8_t> serialize_records(const Variables& vars, bool authenticated
 
 void check_writable(const Store& store) {
     if (store.ftw.pending) {
-        throw data_error(fmt::format("fault-tolerant write pending at {} (FTW working block at {}): the firmware "
-                                     "would replay it over any edit; refusing to write",
-                                     hex_offset(*store.ftw.pending), hex_offset(store.ftw.offset)));
+        throw data_error(
+            fmt::format("fault-tolerant write pending at {} (FTW working block at {}): the firmware "
+                        "would replay it over any edit; refusing to write",
+                        hex_offset(*store.ftw.pending), hex_offset(store.ftw.offset)));
     }
 }
 
@@ -375,10 +388,11 @@ void write_compact(std::span<uint8_t> image, const StoreLayout& layout, const Va
     }
     const size_t need = serialized_size(vars, layout.authenticated);
     if (need > layout.capacity()) {
-        throw data_error(fmt::format("varstore is too small: {} variables need {} bytes, the store at {} holds {} "
-                                     "(records {}-{})",
-                                     vars.size(), need, hex_offset(layout.store_offset), layout.capacity(),
-                                     hex_offset(layout.records_begin), hex_offset(layout.records_end)));
+        throw data_error(
+            fmt::format("varstore is too small: {} variables need {} bytes, the store at {} holds {} "
+                        "(records {}-{})",
+                        vars.size(), need, hex_offset(layout.store_offset), layout.capacity(),
+                        hex_offset(layout.records_begin), hex_offset(layout.records_end)));
     }
     const auto blob = serialize_records(vars, layout.authenticated);
     uint8_t* dst = image.data() + layout.records_begin;
@@ -390,9 +404,10 @@ void write_append(std::span<uint8_t> image, const Store& store, const Variables&
     check_writable(store);
     const StoreLayout& l = store.layout;
     if (store.dirty_free) {
-        throw data_error(fmt::format("free space of the store is not erased (byte {} is not 0xFF); use a compact "
-                                     "rewrite",
-                                     hex_offset(*store.dirty_free)));
+        throw data_error(
+            fmt::format("free space of the store is not erased (byte {} is not 0xFF); use a compact "
+                        "rewrite",
+                        hex_offset(*store.dirty_free)));
     }
     std::vector<std::pair<size_t, uint8_t>> marks;  // record offset -> new state
     Variables appended;
@@ -417,22 +432,26 @@ void write_append(std::span<uint8_t> image, const Store& store, const Variables&
         blob.insert(blob.end(), rec.begin(), rec.end());
     }
     if (store.used_end + blob.size() > l.records_end) {
-        throw data_error(fmt::format("varstore is too small to append {} bytes at {} (store ends at {}); use a compact "
-                                     "rewrite",
-                                     blob.size(), hex_offset(store.used_end), hex_offset(l.records_end)));
+        throw data_error(
+            fmt::format("varstore is too small to append {} bytes at {} (store ends at {}); use a compact "
+                        "rewrite",
+                        blob.size(), hex_offset(store.used_end), hex_offset(l.records_end)));
     }
     for (const auto& [off, state] : marks) image[off + 2] = state;
     std::copy(blob.begin(), blob.end(), image.begin() + static_cast<long>(store.used_end));
 }
 
 std::optional<FormatPreset> format_preset(std::string_view name) {
-    if (name == "rpi" || name == "ovmf") return FormatPreset{std::string(name), 0x20000, 32, 0x1000, 0x4FEFF, 0xDFB8, 0xF000, 0x1000};
+    if (name == "rpi" || name == "ovmf")
+        return FormatPreset{std::string(name), 0x20000, 32, 0x1000, 0x4FEFF, 0xDFB8, 0xF000, 0x1000};
     if (name == "ovmf4m") return FormatPreset{"ovmf4m", 0x84000, 132, 0x1000, 0x4FEFF, 0x3FFB8, 0x41000, 0x1000};
     if (name == "aavmf") return FormatPreset{"aavmf", 0xC0000, 256, 0x40000, 0xE36, 0x3FFB8, 0x40000, 0x40000};
     return std::nullopt;
 }
 
-std::vector<std::string> format_preset_names() { return {"rpi", "ovmf", "ovmf4m", "aavmf"}; }
+std::vector<std::string> format_preset_names() {
+    return {"rpi", "ovmf", "ovmf4m", "aavmf"};
+}
 
 std::optional<FormatPreset> preset_for_size(size_t size) {
     if (size == 0x20000) return format_preset("ovmf");
@@ -451,7 +470,8 @@ void reset_ftw(std::span<uint8_t> image, const Store& store) {
     }
     const auto h = ftw_header(f.write_queue_size);
     std::copy(h.begin(), h.end(), image.begin() + static_cast<long>(f.offset));
-    std::fill_n(image.begin() + static_cast<long>(f.offset + 32), static_cast<size_t>(f.write_queue_size), uint8_t{0xFF});
+    std::fill_n(image.begin() + static_cast<long>(f.offset + 32), static_cast<size_t>(f.write_queue_size),
+                uint8_t{0xFF});
 }
 
 std::vector<uint8_t> ftw_header(uint64_t write_queue_size) {

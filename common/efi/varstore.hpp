@@ -31,28 +31,28 @@ struct BlockMapEntry {
 
 struct FtwInfo {
     bool present = false;
-    size_t offset = 0;               // working block header offset in the image
+    size_t offset = 0;  // working block header offset in the image
     uint64_t write_queue_size = 0;
     uint32_t crc = 0;
     bool crc_ok = false;
-    uint8_t state = 0;               // byte 20 (0xFE normal)
-    bool queue_empty = false;        // write queue all 0xFF
-    std::optional<size_t> pending;   // offset of an allocated, incomplete write header
+    uint8_t state = 0;              // byte 20 (0xFE normal)
+    bool queue_empty = false;       // write queue all 0xFF
+    std::optional<size_t> pending;  // offset of an allocated, incomplete write header
 };
 
 struct StoreLayout {
-    bool has_fv = true;              // false for a bare store at offset 0
+    bool has_fv = true;  // false for a bare store at offset 0
     size_t fv_offset = 0;
     uint64_t fv_length = 0;
     uint16_t fv_header_length = 0;
     uint32_t fv_attributes = 0;
     uint16_t fv_checksum = 0;
     std::vector<BlockMapEntry> block_map;
-    size_t store_offset = 0;         // VARIABLE_STORE_HEADER
+    size_t store_offset = 0;  // VARIABLE_STORE_HEADER
     uint32_t store_size = 0;
     bool authenticated = true;
-    size_t records_begin = 0;        // HEADER_ALIGN(store + 28)
-    size_t records_end = 0;          // HEADER_ALIGN(store + Size)
+    size_t records_begin = 0;  // HEADER_ALIGN(store + 28)
+    size_t records_end = 0;    // HEADER_ALIGN(store + Size)
     size_t header_size() const { return authenticated ? kAuthHeaderSize : kPlainHeaderSize; }
     size_t capacity() const { return records_end - records_begin; }
 };
@@ -61,8 +61,8 @@ struct StoreLayout {
 struct Record {
     size_t offset = 0;
     uint8_t state = 0;
-    bool incomplete = false;         // State 0xFF or a size/attribute field 0xFFFFFFFF
-    size_t size = 0;                 // bytes up to the next header (aligned)
+    bool incomplete = false;  // State 0xFF or a size/attribute field 0xFFFFFFFF
+    size_t size = 0;          // bytes up to the next header (aligned)
     Variable var;
     bool live = false;
 };
@@ -70,8 +70,8 @@ struct Record {
 struct Store {
     StoreLayout layout;
     std::vector<Record> records;
-    Variables vars;                  // live variables in edk2's first-match order
-    size_t used_end = 0;             // where the walk stopped (first free byte)
+    Variables vars;                    // live variables in edk2's first-match order
+    size_t used_end = 0;               // where the walk stopped (first free byte)
     std::optional<size_t> dirty_free;  // first non-0xFF byte after used_end (firmware will reclaim)
     FtwInfo ftw;
     size_t image_size = 0;
@@ -116,8 +116,8 @@ struct FormatPreset {
     uint32_t block_length;
     uint32_t attributes;
     uint32_t store_size;
-    uint64_t ftw_offset;   // working block, relative to the FV
-    uint64_t ftw_length;   // working block size (WriteQueueSize + 32)
+    uint64_t ftw_offset;  // working block, relative to the FV
+    uint64_t ftw_length;  // working block size (WriteQueueSize + 32)
 };
 // "rpi" / "ovmf" (0x20000), "ovmf4m" (0x84000), "aavmf" (0xC0000, 256 x 0x40000 block map).
 std::optional<FormatPreset> format_preset(std::string_view name);

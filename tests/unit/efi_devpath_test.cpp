@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "core/error.hpp"
@@ -15,7 +14,9 @@ using mb::efi::test::fixture_text;
 
 namespace {
 
-std::vector<uint8_t> hex(std::string_view s) { return *mb::parse_hex(s); }
+std::vector<uint8_t> hex(std::string_view s) {
+    return *mb::parse_hex(s);
+}
 
 void check_round_trip(const DevicePath& p) {
     const auto bytes = p.encode();
@@ -47,13 +48,16 @@ TEST_CASE("Fixture boot entries decode to edk2 text and round-trip", "[efi][devp
           "IPv6(0000:0000:0000:0000:0000:0000:0000:0000,0x0,Static,0000:0000:0000:0000:0000:0000:0000:0000,0x40,"
           "0000:0000:0000:0000:0000:0000:0000:0000) optdata=4eac0881119f594d850ee21a522c59b2");
     CHECK(text[5].find("/Uri()") != std::string::npos);
-    CHECK(text[0] == "title=\"UiApp\" devpath=Fv(9A15AA37-D555-4A4E-B541-86391FF68164)/"
-                     "FvFile(462CAA21-7614-4503-836E-8AB6F4662331)");
-    CHECK(text[2] == "title=\"UEFI SupTronics X862 20210100007C\" devpath=PcieRoot(0x0)/Pci(0x0,0x0)/Pci(0x0,0x0)/"
-                     "USB(0x2,0x0) optdata=4eac0881119f594d850ee21a522c59b2");
+    CHECK(text[0] ==
+          "title=\"UiApp\" devpath=Fv(9A15AA37-D555-4A4E-B541-86391FF68164)/"
+          "FvFile(462CAA21-7614-4503-836E-8AB6F4662331)");
+    CHECK(text[2] ==
+          "title=\"UEFI SupTronics X862 20210100007C\" devpath=PcieRoot(0x0)/Pci(0x0,0x0)/Pci(0x0,0x0)/"
+          "USB(0x2,0x0) optdata=4eac0881119f594d850ee21a522c59b2");
     CHECK(text[2].find("USB(0x2,0x0)") != std::string::npos);
-    CHECK(text[8] == "title=\"UEFI iPXE\" devpath=VenHw(100C2CFA-B586-4198-9B4C-1683D195B1DA)/"
-                     "HD(1,MBR,0x00000000,0x800,0x76E4800)/\\efi\\boot\\bootaa64.efi");
+    CHECK(text[8] ==
+          "title=\"UEFI iPXE\" devpath=VenHw(100C2CFA-B586-4198-9B4C-1683D195B1DA)/"
+          "HD(1,MBR,0x00000000,0x800,0x76E4800)/\\efi\\boot\\bootaa64.efi");
     CHECK(text[0x99] == "title=\"netboot ipxe.efi\" devpath=Uri(tftp://10.0.50.1/ipxe.efi)");
     CHECK(entries[1].option->auto_created());
     CHECK_FALSE(entries[8].option->auto_created());
@@ -74,22 +78,33 @@ TEST_CASE("Fixture boot entries decode to edk2 text and round-trip", "[efi][devp
 }
 
 TEST_CASE("Every node type survives text in both directions", "[efi][devpath]") {
-    for (const char* t : {
-             "PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)/HD(1,GPT,0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0,0x800,0x100000)",
-             "PcieRoot(0x1)/Pci(0x0,0x0)/NVMe(0x1,08-07-06-05-04-03-02-01)",
-             "MAC(D83ADD5A440C,0x1)/IPv4(192.168.1.1,UDP,Static,192.168.1.20,192.168.1.254,255.255.255.0)",
-             "MAC(D83ADD5A440C,0x1)/IPv6(FE80:0000:0000:0000:0000:0000:0000:0001,TCP,StatelessAutoConfigure,"
-             "2001:0DB8:0000:0000:0000:0000:0000:0002,0x40,0000:0000:0000:0000:0000:0000:0000:0000)",
-             "MAC(D83ADD5A440C,0x1)/IPv4(0.0.0.0,0x0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)/Uri(http://10.0.0.1/snp.efi)",
-             "VenHw(100C2CFA-B586-4198-9B4C-1683D195B1DA,0102AB)/SD(0x0)",
-             "VenHw(100C2CFA-B586-4198-9B4C-1683D195B1DA)/eMMC(0x1)/CDROM(0x0,0x10,0x200)",
-             "Fv(9A15AA37-D555-4A4E-B541-86391FF68164)/FvFile(462CAA21-7614-4503-836E-8AB6F4662331)",
-             "Acpi(PNP0303,0x0)/Keyboard(0x0)/Serial(0x1)/Acpi(0x12345678,0x2)",
-             "Uart(DEFAULT,DEFAULT,D,D)", "Uart(9600,7,E,1.5)", "Scsi(0x1,0x2)/Ctrl(0x3)/Vlan(100)",
-             "MemoryMapped(0xB,0x1000,0x1FFF)/Offset(0x10,0x20)", "VenMsg(7D916D80-5BB1-458C-A48F-E25FDD51EF94,FF)",
-             "VenPcAnsi()", "VenUtf8()", "UsbClass(0x1234,0x5678,0xFF,0x1,0x2)", "UsbMassStorage(0x1,0x2,0x6,0x50)",
-             "VenMedia(0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0)", "\\EFI\\BOOT\\BOOTAA64.EFI",
-             "HD(2,MBR,0xA1B2C3D4,0x800,0x1000)", "Path(128,1,00FF)", "Msg(99)", "Uri()"}) {
+    for (const char* t :
+         {"PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)/"
+          "HD(1,GPT,0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0,0x800,0x100000)",
+          "PcieRoot(0x1)/Pci(0x0,0x0)/NVMe(0x1,08-07-06-05-04-03-02-01)",
+          "MAC(D83ADD5A440C,0x1)/IPv4(192.168.1.1,UDP,Static,192.168.1.20,192.168.1.254,255.255.255.0)",
+          "MAC(D83ADD5A440C,0x1)/IPv6(FE80:0000:0000:0000:0000:0000:0000:0001,TCP,StatelessAutoConfigure,"
+          "2001:0DB8:0000:0000:0000:0000:0000:0002,0x40,0000:0000:0000:0000:0000:0000:0000:0000)",
+          "MAC(D83ADD5A440C,0x1)/IPv4(0.0.0.0,0x0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)/Uri(http://10.0.0.1/snp.efi)",
+          "VenHw(100C2CFA-B586-4198-9B4C-1683D195B1DA,0102AB)/SD(0x0)",
+          "VenHw(100C2CFA-B586-4198-9B4C-1683D195B1DA)/eMMC(0x1)/CDROM(0x0,0x10,0x200)",
+          "Fv(9A15AA37-D555-4A4E-B541-86391FF68164)/FvFile(462CAA21-7614-4503-836E-8AB6F4662331)",
+          "Acpi(PNP0303,0x0)/Keyboard(0x0)/Serial(0x1)/Acpi(0x12345678,0x2)",
+          "Uart(DEFAULT,DEFAULT,D,D)",
+          "Uart(9600,7,E,1.5)",
+          "Scsi(0x1,0x2)/Ctrl(0x3)/Vlan(100)",
+          "MemoryMapped(0xB,0x1000,0x1FFF)/Offset(0x10,0x20)",
+          "VenMsg(7D916D80-5BB1-458C-A48F-E25FDD51EF94,FF)",
+          "VenPcAnsi()",
+          "VenUtf8()",
+          "UsbClass(0x1234,0x5678,0xFF,0x1,0x2)",
+          "UsbMassStorage(0x1,0x2,0x6,0x50)",
+          "VenMedia(0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0)",
+          "\\EFI\\BOOT\\BOOTAA64.EFI",
+          "HD(2,MBR,0xA1B2C3D4,0x800,0x1000)",
+          "Path(128,1,00FF)",
+          "Msg(99)",
+          "Uri()"}) {
         INFO(t);
         const DevicePath p = DevicePath::parse(t);
         CHECK(p.to_text() == t);
@@ -134,8 +149,13 @@ TEST_CASE("Lossy or invalid device-path text is refused", "[efi][devpath]") {
 TEST_CASE("Odd binary nodes stay lossless through the generic form", "[efi][devpath]") {
     // IPv4 with ports (not in edk2 text), an odd-length PCI node, a FilePath with a slash, unknown type.
     for (const char* h : {"030c1b00000000000a0000010050005000110000000000000000000000007fff0400",
-                          "01010700010203" "7fff0400", "04040c0061002f0062000000" "7fff0400",
-                          "aa0b0600beef7fff0400", "01010600001f7f010400010106000002" "7fff0400"}) {
+                          "01010700010203"
+                          "7fff0400",
+                          "04040c0061002f0062000000"
+                          "7fff0400",
+                          "aa0b0600beef7fff0400",
+                          "01010600001f7f010400010106000002"
+                          "7fff0400"}) {
         INFO(h);
         auto bytes = hex(h);
         DevicePath p;
@@ -158,9 +178,10 @@ TEST_CASE("Load options validate like edk2", "[efi][loadoption]") {
     LoadOption o;
     o.description = u"netboot ipxe.efi";
     o.paths.push_back(DevicePath::parse("Uri(tftp://10.0.50.1/ipxe.efi)"));
-    CHECK(mb::to_hex(o.encode()) ==
-          "0100000021006e006500740062006f006f007400200069007000780065002e00650066006900000003181d00746674703a2f2f31302e30"
-          "2e35302e312f697078652e6566697fff0400");
+    CHECK(
+        mb::to_hex(o.encode()) ==
+        "0100000021006e006500740062006f006f007400200069007000780065002e00650066006900000003181d00746674703a2f2f31302e30"
+        "2e35302e312f697078652e6566697fff0400");
     CHECK(LoadOption::decode(o.encode()) == o);
 }
 

@@ -50,7 +50,7 @@ TEST_CASE("Import accepts every producer's spelling", "[efi][json]") {
     CHECK(vars[0].data == std::vector<uint8_t>{5, 0});
     CHECK(vars[1].time.is_set());
     CHECK(vars[1].attr == 39);
-    CHECK(vars[2].attr == 7);  // RPi config default: NV|BS|RT
+    CHECK(vars[2].attr == 7);                                             // RPi config default: NV|BS|RT
     CHECK(default_attr(guids::kConfigDxe, u"RamLimitTo3GB", true) == 3);  // what virt-fw-vars does
     // Fixture with non-standard indentation parses to 67 variables.
     CHECK(import_json(fixture_text("pi4-d83add5a440c.vars.json")).size() == 67);
@@ -109,6 +109,7 @@ TEST_CASE("Merge keys by (GUID, name), deletes, and offers name-only compatibili
 
 TEST_CASE("A number that overflows is a data error, not a crash", "[efi][json]") {
     CHECK_THROWS_AS(parse_json(R"([{"name": 351e001830000000000000}])"), mb::Error);
-    CHECK_THROWS_AS(parse_json(R"([{"name": "X", "guid": "EfiGlobalVariable", "data": "", "attr": 99999999999999999999999}])"),
-                    mb::Error);
+    CHECK_THROWS_AS(
+        parse_json(R"([{"name": "X", "guid": "EfiGlobalVariable", "data": "", "attr": 99999999999999999999999}])"),
+        mb::Error);
 }

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "efi/render.hpp"
 #include "efi/rpi_settings.hpp"
-#include "core/strings.hpp"
 #include "efi/vars_json.hpp"
 #include "efi_test_util.hpp"
 
@@ -87,10 +87,14 @@ TEST_CASE("RPi settings: widths, GUIDs, validation", "[efi][rpi]") {
     set_setting(v, *find_setting("Timeout"), 0xFFFF);
     CHECK(v.find(guids::kGlobal, u"Timeout")->data == std::vector<uint8_t>{0xFF, 0xFF});
     CHECK(get_setting(v, *find_setting("FanTemp")).is_null());
-    for (auto [name, value] : std::vector<std::pair<const char*, nlohmann::json>>{
-             {"FanTemp", 90}, {"FanOnGpio", 5}, {"SystemTableMode", "bogus"}, {"CpuClock", 4},
-             {"CustomCpuClock", 99}, {"AssetTag", std::string(33, 'x')}, {"DisplayEnableScaledVModes", 0x40},
-             {"RamLimitTo3GB", -1}}) {
+    for (auto [name, value] : std::vector<std::pair<const char*, nlohmann::json>>{{"FanTemp", 90},
+                                                                                  {"FanOnGpio", 5},
+                                                                                  {"SystemTableMode", "bogus"},
+                                                                                  {"CpuClock", 4},
+                                                                                  {"CustomCpuClock", 99},
+                                                                                  {"AssetTag", std::string(33, 'x')},
+                                                                                  {"DisplayEnableScaledVModes", 0x40},
+                                                                                  {"RamLimitTo3GB", -1}}) {
         INFO(name);
         CHECK_THROWS_AS(set_setting(v, *find_setting(name), value), mb::Error);
     }

@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by the efi_* unit tests: fixture loading and SHA-256 (OpenSSL EVP).
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -7,8 +9,6 @@
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <openssl/evp.h>
 
 namespace mb::efi::test {
 
@@ -22,7 +22,9 @@ inline std::vector<uint8_t> read_bytes(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-inline std::vector<uint8_t> fixture(const std::string& name) { return read_bytes(fixtures_dir() + "/efi/" + name); }
+inline std::vector<uint8_t> fixture(const std::string& name) {
+    return read_bytes(fixtures_dir() + "/efi/" + name);
+}
 
 inline std::string fixture_text(const std::string& name) {
     auto b = fixture(name);

@@ -1,14 +1,13 @@
 // mb-efivars shell: interactive editing with libedit (line editing, history, tab completion of
 // verbs, variable names and RPi setting names). Changes stay pending until `save`.
 #include <editline/readline.h>
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
@@ -23,8 +22,8 @@ namespace mb::efivars {
 
 namespace {
 
-const std::vector<std::string> kVerbs = {"help", "print", "show", "set",  "delete", "boot", "rpi",
-                                         "changes", "revert", "save", "quit", "exit"};
+const std::vector<std::string> kVerbs = {"help", "print",   "show",   "set",  "delete", "boot",
+                                         "rpi",  "changes", "revert", "save", "quit",   "exit"};
 const std::vector<std::string> kBootVerbs = {"list", "next", "order", "first", "rm", "active", "inactive", "netboot"};
 const std::vector<std::string> kRpiVerbs = {"get", "set", "list"};
 
@@ -68,8 +67,10 @@ std::string changes_text(const efi::Variables& before, const efi::Variables& aft
     std::string s;
     for (const auto& v : before) {
         const auto* o = after.find(v.guid, v.name);
-        if (!o) s += fmt::format("  - {} ({})\n", v.name_utf8(), v.guid.str());
-        else if (!(*o == v)) s += fmt::format("  ~ {}: {} -> {}\n", v.name_utf8(), efi::describe_value(v), efi::describe_value(*o));
+        if (!o)
+            s += fmt::format("  - {} ({})\n", v.name_utf8(), v.guid.str());
+        else if (!(*o == v))
+            s += fmt::format("  ~ {}: {} -> {}\n", v.name_utf8(), efi::describe_value(v), efi::describe_value(*o));
     }
     for (const auto& v : after) {
         if (!before.find(v.guid, v.name)) s += fmt::format("  + {}: {}\n", v.name_utf8(), efi::describe_value(v));
@@ -79,7 +80,8 @@ std::string changes_text(const efi::Variables& before, const efi::Variables& aft
 
 const efi::Variable* by_name(const efi::Variables& vars, const std::string& name) {
     const auto all = vars.find_name(efi::to_ucs2(name));
-    if (all.size() > 1) throw data_error(fmt::format("{} exists under several GUIDs; use set/delete with a GUID", name));
+    if (all.size() > 1)
+        throw data_error(fmt::format("{} exists under several GUIDs; use set/delete with a GUID", name));
     return all.empty() ? nullptr : all[0];
 }
 
@@ -114,7 +116,8 @@ struct Shell {
         if (cmd == "help" || cmd == "?") {
             help();
         } else if (cmd == "print") {
-            for (const auto& v : vars) std::printf("%-20s: %s\n", v.name_utf8().c_str(), efi::describe_value(v).c_str());
+            for (const auto& v : vars)
+                std::printf("%-20s: %s\n", v.name_utf8().c_str(), efi::describe_value(v).c_str());
         } else if (cmd == "show") {
             const auto* v = by_name(vars, arg(1));
             if (!v) throw data_error("no variable " + arg(1));
@@ -167,8 +170,10 @@ struct Shell {
                 std::printf("BootOrder: %s\n", join(ord, ",").c_str());
                 if (auto n = efi::boot_next(vars)) std::printf("BootNext: %04X\n", *n);
             } else if (sub == "next") {
-                if (arg(2) == "clear") efi::set_boot_next(vars, std::nullopt);
-                else efi::set_boot_next(vars, num(2));
+                if (arg(2) == "clear")
+                    efi::set_boot_next(vars, std::nullopt);
+                else
+                    efi::set_boot_next(vars, num(2));
             } else if (sub == "order") {
                 std::vector<uint16_t> order;
                 for (const auto& p : split(arg(2), ',', true)) {
@@ -185,9 +190,9 @@ struct Shell {
                 efi::set_boot_active(vars, num(2), sub == "active");
             } else if (sub == "netboot") {
                 static const std::map<std::string, efi::NetbootKind> kinds = {{"pxe4", efi::NetbootKind::PxeV4},
-                                                                               {"pxe6", efi::NetbootKind::PxeV6},
-                                                                               {"http4", efi::NetbootKind::HttpV4},
-                                                                               {"http6", efi::NetbootKind::HttpV6}};
+                                                                              {"pxe6", efi::NetbootKind::PxeV6},
+                                                                              {"http4", efi::NetbootKind::HttpV4},
+                                                                              {"http6", efi::NetbootKind::HttpV6}};
                 auto k = kinds.find(arg(2));
                 if (k == kinds.end()) throw usage_error("kind: pxe4, pxe6, http4 or http6");
                 const auto mac = device::Mac::parse_or_throw(arg(3));
@@ -198,12 +203,14 @@ struct Shell {
         } else if (cmd == "rpi") {
             const std::string& sub = arg(1);
             if (sub == "list") {
-                for (const auto& d : efi::rpi_settings()) std::printf("%-26s %s\n", std::string(d.name).c_str(), std::string(d.description).c_str());
+                for (const auto& d : efi::rpi_settings())
+                    std::printf("%-26s %s\n", std::string(d.name).c_str(), std::string(d.description).c_str());
             } else if (sub == "get") {
                 for (const auto& d : efi::rpi_settings()) {
                     if (w.size() > 2 && !iequals(d.name, w[2])) continue;
                     const auto v = efi::get_setting(vars, d);
-                    std::printf("%-26s %s\n", std::string(d.name).c_str(), v.is_null() ? "(not set)" : v.dump().c_str());
+                    std::printf("%-26s %s\n", std::string(d.name).c_str(),
+                                v.is_null() ? "(not set)" : v.dump().c_str());
                 }
             } else if (sub == "set") {
                 const auto* d = efi::find_setting(arg(2));
@@ -219,8 +226,10 @@ struct Shell {
             vars = saved;
         } else if (cmd == "save") {
             WriteOptions wo;
-            if (w.size() > 1) wo.output = w[1];
-            else wo.inplace = true;
+            if (w.size() > 1)
+                wo.output = w[1];
+            else
+                wo.inplace = true;
             const auto dest = save_target(target, vars, wo);
             if (w.size() == 1) saved = vars;
             std::printf("saved %s\n", dest.c_str());

@@ -1,11 +1,11 @@
 #include "target.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-
-#include <fmt/format.h>
 
 #include "config/atomic_file.hpp"
 #include "core/error.hpp"
@@ -52,7 +52,9 @@ bool looks_like_json(const std::string& content) {
 }
 
 namespace {
-Error prefixed(const std::string& path, const Error& e) { return Error(e.code(), path + ": " + e.what()); }
+Error prefixed(const std::string& path, const Error& e) {
+    return Error(e.code(), path + ": " + e.what());
+}
 }  // namespace
 
 Target open_target(const TargetOptions& t, const cli::GlobalOptions& g) {
@@ -80,7 +82,8 @@ Target open_target(const TargetOptions& t, const cli::GlobalOptions& g) {
     try {
         if (looks_like_json(content)) {
             target.kind = Target::Kind::Json;
-            target.vars = efi::import_json(std::string_view(reinterpret_cast<const char*>(content.data()), content.size()));
+            target.vars =
+                efi::import_json(std::string_view(reinterpret_cast<const char*>(content.data()), content.size()));
             return target;
         }
         std::optional<size_t> fv;

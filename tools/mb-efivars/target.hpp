@@ -15,26 +15,26 @@
 namespace mb::efivars {
 
 struct TargetOptions {
-    std::string file;                // image, bare store or JSON
-    std::string device;              // --device <mac>
-    std::string fv_offset;           // --fv-offset (text, parsed later)
+    std::string file;       // image, bare store or JSON
+    std::string device;     // --device <mac>
+    std::string fv_offset;  // --fv-offset (text, parsed later)
 };
 
 struct WriteOptions {
-    std::string output;              // -o
-    bool inplace = false;            // --inplace
-    bool append = false;             // --append: edk2-style (mark old 0x3C, append) instead of compact
-    bool reset_ftw = false;          // --reset-ftw: erase a pending fault-tolerant write first
+    std::string output;      // -o
+    bool inplace = false;    // --inplace
+    bool append = false;     // --append: edk2-style (mark old 0x3C, append) instead of compact
+    bool reset_ftw = false;  // --reset-ftw: erase a pending fault-tolerant write first
 };
 
 struct Target {
     enum class Kind { Image, Json, Device };
     Kind kind = Kind::Image;
-    std::string path;                // the file the variables come from
-    std::vector<uint8_t> image;      // Image
-    efi::Store store;                // Image
+    std::string path;            // the file the variables come from
+    std::vector<uint8_t> image;  // Image
+    efi::Store store;            // Image
     efi::Variables vars;
-    bool exists = true;              // Device: false when firmware/<mac>.json does not exist yet
+    bool exists = true;  // Device: false when firmware/<mac>.json does not exist yet
 };
 
 std::string read_whole_file(const std::string& path);

@@ -1,16 +1,15 @@
 #include "verbs.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <optional>
 #include <iostream>
 #include <map>
-
-#include <fmt/format.h>
+#include <optional>
 
 #include "config/atomic_file.hpp"
 #include "config/file_lock.hpp"
@@ -31,7 +30,9 @@ using efi::Variables;
 
 namespace {
 
-void out(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+void out(const std::string& s) {
+    std::fwrite(s.data(), 1, s.size(), stdout);
+}
 
 efi::Guid parse_guid_or_throw(const std::string& text) {
     auto g = efi::Guid::parse(text);
@@ -39,7 +40,8 @@ efi::Guid parse_guid_or_throw(const std::string& text) {
         std::vector<std::string> names;
         for (const auto& n : efi::guid_names()) names.emplace_back(n.name);
         auto hint = closest_match(text, names);
-        throw data_error(fmt::format("unknown GUID {}{}", mb::quoted(text), hint ? "; did you mean " + *hint + "?" : ""));
+        throw data_error(
+            fmt::format("unknown GUID {}{}", mb::quoted(text), hint ? "; did you mean " + *hint + "?" : ""));
     }
     return *g;
 }
@@ -57,8 +59,8 @@ const Variable* lookup(const Variables& vars, const std::string& name, const std
     if (all.size() > 1) {
         std::vector<std::string> gs;
         for (const auto* v : all) gs.push_back(v->guid.str());
-        throw data_error(fmt::format("{} exists under {} GUIDs ({}); choose one with --guid", name, all.size(),
-                                     join(gs, ", ")));
+        throw data_error(
+            fmt::format("{} exists under {} GUIDs ({}); choose one with --guid", name, all.size(), join(gs, ", ")));
     }
     if (all.empty()) {
         if (must_exist) throw data_error(fmt::format("no variable named {}", mb::quoted(name)));
@@ -188,7 +190,8 @@ void verb_info(const TargetOptions& t, const cli::GlobalOptions& g) {
         cli::print_json(j);
         return;
     }
-    for (const auto& [k, v] : j.items()) out(fmt::format("{:<18} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump()));
+    for (const auto& [k, v] : j.items())
+        out(fmt::format("{:<18} {}\n", k, v.is_string() ? v.get<std::string>() : v.dump()));
 }
 
 void verb_export(const TargetOptions& t, const cli::GlobalOptions& g, const std::string& output) {
@@ -247,7 +250,8 @@ void verb_set(const TargetOptions& t, const cli::GlobalOptions& g, const WriteOp
         data.assign(s.begin(), s.end());
         ++given;
     }
-    if (given != 1) throw usage_error("give exactly one of --data, --u8, --u16, --u32, --u64, --string, --ascii, --data-file");
+    if (given != 1)
+        throw usage_error("give exactly one of --data, --u8, --u16, --u32, --u64, --string, --ascii, --data-file");
     mutate(t, g, w, [&](Variables& vars) {
         const Variable* old = lookup(vars, o.name, o.guid, false);
         Variable v;
@@ -334,7 +338,8 @@ void verb_boot_list(const TargetOptions& t, const cli::GlobalOptions& g) {
             continue;
         }
         out(fmt::format("Boot{:04X}{} {}\t{}{}\n", e.number, e.option->active() ? '*' : ' ', e.option->title(),
-                        e.option->path_text(), e.option->optional_data.empty() ? "" : " optdata=" + to_hex(e.option->optional_data)));
+                        e.option->path_text(),
+                        e.option->optional_data.empty() ? "" : " optdata=" + to_hex(e.option->optional_data)));
     }
 }
 
@@ -346,7 +351,8 @@ void verb_boot_add(const TargetOptions& t, const cli::GlobalOptions& g, const Wr
             const auto mac = device::Mac::parse_or_throw(b.mac);
             n = efi::ensure_netboot_entry(vars, netboot_kind(b.netboot), mac.bytes());
         } else {
-            if (b.title.empty() || b.path.empty()) throw usage_error("boot add needs --title and --path (or --netboot)");
+            if (b.title.empty() || b.path.empty())
+                throw usage_error("boot add needs --title and --path (or --netboot)");
             efi::LoadOption o;
             o.attributes = b.inactive ? 0 : efi::kLoadOptionActive;
             o.description = efi::to_ucs2(b.title);
@@ -409,7 +415,8 @@ void verb_boot_next(const TargetOptions& t, const cli::GlobalOptions& g, const W
     });
 }
 
-void verb_boot_active(const TargetOptions& t, const cli::GlobalOptions& g, const WriteOptions& w, const BootOptions& b) {
+void verb_boot_active(const TargetOptions& t, const cli::GlobalOptions& g, const WriteOptions& w,
+                      const BootOptions& b) {
     const uint16_t n = boot_number_or_throw(b.number);
     mutate(t, g, w, [&](Variables& vars) {
         efi::set_boot_active(vars, n, !b.off);
@@ -438,18 +445,21 @@ void verb_rpi_get(const TargetOptions& t, const cli::GlobalOptions& g, const std
             std::vector<std::string> names;
             for (const auto& s : efi::rpi_settings()) names.emplace_back(s.name);
             auto hint = closest_match(name, names);
-            throw data_error(fmt::format("unknown setting {}{}", mb::quoted(name), hint ? "; did you mean " + *hint + "?" : ""));
+            throw data_error(
+                fmt::format("unknown setting {}{}", mb::quoted(name), hint ? "; did you mean " + *hint + "?" : ""));
         }
         defs.push_back(d);
     }
     nlohmann::ordered_json j;
     for (const auto* d : defs) j[std::string(d->name)] = efi::get_setting(target.vars, *d);
     if (g.json) {
-        cli::print_json(name.empty() ? j : nlohmann::ordered_json{{"name", defs[0]->name}, {"value", j.begin().value()}});
+        cli::print_json(name.empty() ? j
+                                     : nlohmann::ordered_json{{"name", defs[0]->name}, {"value", j.begin().value()}});
         return;
     }
     for (const auto& [k, v] : j.items()) {
-        out(fmt::format("{:<26} {}\n", k, v.is_null() ? "(not set)" : (v.is_string() ? v.get<std::string>() : v.dump())));
+        out(fmt::format("{:<26} {}\n", k,
+                        v.is_null() ? "(not set)" : (v.is_string() ? v.get<std::string>() : v.dump())));
     }
 }
 
@@ -491,7 +501,8 @@ void verb_diff(const std::string& a, const std::string& b, const cli::GlobalOpti
     }
     const bool same = added.empty() && removed.empty() && changed.empty();
     if (g.json) {
-        cli::print_json(nlohmann::ordered_json{{"same", same}, {"added", added}, {"removed", removed}, {"changed", changed}});
+        cli::print_json(
+            nlohmann::ordered_json{{"same", same}, {"added", added}, {"removed", removed}, {"changed", changed}});
     } else {
         out(text);
     }
@@ -532,7 +543,8 @@ void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const
             const auto us = [&](auto a, auto b) {
                 return std::chrono::duration<double, std::micro>(b - a).count() / static_cast<double>(repeat);
             };
-            std::fprintf(stderr, "render: %.2f us per full image (reused buffer), %.2f us per zero-copy view (%ld renders)\n",
+            std::fprintf(stderr,
+                         "render: %.2f us per full image (reused buffer), %.2f us per zero-copy view (%ld renders)\n",
                          us(t0, t1), us(t1, t2), repeat);
         } catch (const Error& e) {
             throw Error(e.code(), vpath + ": " + e.what());
@@ -555,7 +567,9 @@ void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const
         std::fwrite(image.data(), 1, image.size(), stdout);
     } else {
         config::write_file_atomic(output, std::string_view(reinterpret_cast<const char*>(image.data()), image.size()));
-        if (g.json) cli::print_json(nlohmann::ordered_json{{"written", output}, {"bytes", image.size()}, {"variables", vars.size()}});
+        if (g.json)
+            cli::print_json(
+                nlohmann::ordered_json{{"written", output}, {"bytes", image.size()}, {"variables", vars.size()}});
     }
 }
 
@@ -609,8 +623,8 @@ void verb_format(const cli::GlobalOptions& g, const std::string& file, const std
 }
 
 void verb_devpath(const cli::GlobalOptions& g, const std::string& input, bool from_hex) {
-    efi::DevicePath p = from_hex ? efi::DevicePath::decode(hex_or_throw(input, "device path"))
-                                 : efi::DevicePath::parse(input);
+    efi::DevicePath p =
+        from_hex ? efi::DevicePath::decode(hex_or_throw(input, "device path")) : efi::DevicePath::parse(input);
     if (g.json) {
         cli::print_json(nlohmann::ordered_json{{"text", p.to_text()}, {"hex", to_hex(p.encode())}});
     } else {

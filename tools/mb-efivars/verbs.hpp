@@ -10,12 +10,12 @@ namespace mb::efivars {
 
 struct VarOptions {
     std::string name;
-    std::string guid;        // text or symbolic; empty = by name (must be unique) or the default vendor
+    std::string guid;  // text or symbolic; empty = by name (must be unique) or the default vendor
     std::string data_hex;
     std::string u8, u16, u32, u64;
-    std::string string_ucs2; // --string: UCS-2 with NUL
-    std::string ascii;       // --ascii: ASCII with NUL
-    std::string file;        // --data-file
+    std::string string_ucs2;  // --string: UCS-2 with NUL
+    std::string ascii;        // --ascii: ASCII with NUL
+    std::string file;         // --data-file
     std::string attr;
 };
 
@@ -24,9 +24,9 @@ struct BootOptions {
     std::string title;
     std::string path;
     std::string optdata;
-    std::string netboot;     // pxe4|pxe6|http4|http6
+    std::string netboot;  // pxe4|pxe6|http4|http6
     std::string mac;
-    std::string order;       // "0008,0003"
+    std::string order;  // "0008,0003"
     bool inactive = false;
     bool first = false;
     bool next = false;
@@ -52,8 +52,8 @@ void verb_rpi_get(const TargetOptions& t, const cli::GlobalOptions& g, const std
 void verb_rpi_set(const TargetOptions& t, const cli::GlobalOptions& g, const WriteOptions& w, const std::string& name,
                   const std::string& value);
 void verb_diff(const std::string& a, const std::string& b, const cli::GlobalOptions& g);
-void verb_render(const cli::GlobalOptions& g, const std::string& mac, const std::string& base,
-                 const std::string& vars, const std::string& output, long repeat = 1);
+void verb_render(const cli::GlobalOptions& g, const std::string& mac, const std::string& base, const std::string& vars,
+                 const std::string& output, long repeat = 1);
 void verb_format(const cli::GlobalOptions& g, const std::string& file, const std::string& preset,
                  const std::string& offset, bool create, const std::string& fill, bool force,
                  const std::string& vars_json);
