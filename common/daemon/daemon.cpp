@@ -146,7 +146,7 @@ struct Daemon::Impl {
         }
         for (auto& cb : stop_callbacks) cb();
         // The loop ends as soon as the tool's own work is done; whatever is still in flight after a
-        // grace period is abandoned. The watchdog thread is joined by run().
+        // grace period is abandoned. run() joins the grace thread.
         grace_thread = std::thread([this] {
             std::unique_lock<std::mutex> lock(grace_mutex);
             if (!grace_cv.wait_for(lock, std::chrono::seconds(5), [this] { return loop_done; })) io.stop();
