@@ -2,8 +2,9 @@
 # DMTF Redfish-Service-Validator against mb-redfish, both inside a network namespace that has only
 # `lo` (the validator follows every link and must not reach any other host). Needs exported
 # snapshots (no pip): RF_VALIDATOR_DIR containing Redfish-Service-Validator/,
-# python-redfish-library/, Redfish-Tacklebox/ and SchemaFiles/ (DMTF/Redfish-Publications csdl/*.xml).
-# Goal: 0 FAIL.
+# python-redfish-library/, Redfish-Tacklebox/ and SchemaFiles/ (DMTF/Redfish-Publications csdl/*.xml),
+# and optionally Redfish-Protocol-Validator/ with stubs/ (aenum.py, sseclient.py; redfish.md §6.3).
+# Goal: 0 FAIL from both.
 set -u
 BIN=${MB_BIN:?}/mb-redfish
 [ -x "$BIN" ] || BIN=${MB_BIN}/mb-redfish/mb-redfish
@@ -49,3 +50,12 @@ if [ $rc -ne 0 ]; then
     exit 1
 fi
 echo "PASS: Redfish-Service-Validator, no FAIL"
+if [ -f "$W/Redfish-Protocol-Validator/rf_protocol_validator.py" ] && [ -d "$W/stubs" ]; then
+    cd "$W/Redfish-Protocol-Validator" || exit 1
+    env -u REQUESTS_CA_BUNDLE -u CURL_CA_BUNDLE PYTHONPATH="$W/stubs" ip netns exec "$NS" /usr/bin/python3 \
+        rf_protocol_validator.py -r https://127.0.0.1:8443 -u admin -p admin-pass --no-cert-check \
+        --avoid-http-redirect --report-dir "$LAB/pv" >"$LAB/pv.out" 2>&1
+    grep "Summary" "$LAB/pv.out"
+    grep -q "FAIL: 0," "$LAB/pv.out" || { echo "FAIL: Redfish-Protocol-Validator reported failures" >&2; exit 1; }
+    echo "PASS: Redfish-Protocol-Validator, no FAIL"
+fi
