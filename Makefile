@@ -60,6 +60,11 @@ fuzz:
 demo: deps build
 	@bash demo/run-demo.sh
 
+# iPXE EFI binaries (x86_64 and arm64 snp.efi) with our embedded script, built from Debian's ipxe
+# source package with Debian's cross compiler; cached outside the repository.
+ipxe: deps
+	@bash lab/build-ipxe.sh
+
 demo-clean:
 	@bash demo/run-demo.sh --clean
 

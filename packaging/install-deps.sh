@@ -18,7 +18,7 @@ TEST_PACKAGES=(
 EXTRA_FILE="$(dirname "$0")/extra-packages.txt"
 EXTRA=()
 if [ -f "$EXTRA_FILE" ]; then
-  mapfile -t EXTRA < <(grep -v '^\s*#' "$EXTRA_FILE" | tr -s ' \t' '\n' | grep -v '^$')
+  mapfile -t EXTRA < <(sed 's/#.*//' "$EXTRA_FILE" | tr -s ' \t' '\n' | grep -v '^$')
 fi
 missing=()
 for p in "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "${EXTRA[@]}"; do

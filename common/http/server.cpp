@@ -167,6 +167,7 @@ private:
         // is applied in on_header once the route is known.
         parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
         req_ = Request{};
+        match_ = Router::Match{};
         exchange_ = Exchange{};
         lowest().expires_after(requests_ == 0 ? opts().header_timeout : opts().idle_timeout);
         bhttp::async_read_header(stream_, buffer_, *parser_, [self = self()](beast::error_code ec, size_t n) {
@@ -261,7 +262,7 @@ private:
                            {{"remote", remote_addr_}, {"status", std::to_string(status)}, {"reason", why}});
         if (started_ == std::chrono::steady_clock::time_point{}) started_ = std::chrono::steady_clock::now();
         if (exchange_.remote.empty()) fill_exchange();
-        exchange_.route = status == 413 ? "(too large)" : "(bad request)";
+        exchange_.route = match_.route ? match_.name : status == 413 ? "(too large)" : "(bad request)";
         if (req_.version == 0) req_.version = 11;
         force_close_ = true;
         auto res = text_response(status, std::string(reason_phrase(status)) + "\n");

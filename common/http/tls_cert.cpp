@@ -132,6 +132,11 @@ void write_self_signed(const std::string& cert_file, const std::string& key_file
         return PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
     });
     const auto cert_pem = pem_of([&](BIO* b) { return PEM_write_bio_X509(b, cert.get()); });
+    for (const auto& f : {key_file, cert_file}) {
+        const auto dir = std::filesystem::path(f).parent_path();
+        std::error_code ec;
+        if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    }
     write_atomic(key_file, key_pem, 0600);
     write_atomic(cert_file, cert_pem, 0644);
 }

@@ -42,7 +42,7 @@ int fill_request_head(const bhttp::request_header<>& head, Request& req, std::st
 int status_for_parse_error(const boost::beast::error_code& ec) {
     if (ec == bhttp::error::header_limit) return 431;
     if (ec == bhttp::error::body_limit) return 413;
-    if (ec == bhttp::error::bad_transfer_encoding) return 501;
+    if (ec == bhttp::error::bad_transfer_encoding) return 400;  // e.g. chunked not last, or with Content-Length
     if (ec == bhttp::error::bad_version) return 505;
     return 400;
 }

@@ -32,7 +32,12 @@ def main():
     problems = []
     for tool in tools:
         exe = os.path.join(BIN, tool)
-        spec = json.loads(subprocess.check_output([exe, "__complete", "spec"]))
+        done = subprocess.run([exe, "__complete", "spec"], capture_output=True)
+        if done.returncode != 0:
+            problems.append(f"{tool}: `{tool} __complete spec` failed (exit {done.returncode}): its main() must go "
+                            "through mb::cli::run_tool (cli/tool.hpp) for the shared flags, config verbs and completions")
+            continue
+        spec = json.loads(done.stdout)
         page = os.path.join(SRC, "man", tool + ".1")
         if not os.path.exists(page):
             problems.append(f"{tool}: man/{tool}.1 is missing")
@@ -55,6 +60,16 @@ def main():
                 problems.append(f"{tool}: completions/{name} is missing (run make completions)")
             elif open(committed_path).read() != generated:
                 problems.append(f"{tool}: completions/{name} is out of date (run make completions)")
+        # Daemons (tools with a `serve` verb) ship a systemd unit (Type=notify) and a runit script.
+        if any(sub["name"] == "serve" for sub in spec["subcommands"]):
+            unit = os.path.join(SRC, "packaging", "systemd", tool + ".service")
+            run = os.path.join(SRC, "packaging", "runit", tool, "run")
+            if not os.path.exists(unit):
+                problems.append(f"{tool}: packaging/systemd/{tool}.service is missing")
+            elif "Type=notify" not in open(unit).read():
+                problems.append(f"{tool}: packaging/systemd/{tool}.service is not Type=notify")
+            if not os.access(run, os.X_OK):
+                problems.append(f"{tool}: packaging/runit/{tool}/run is missing or not executable")
         # The generated bash completion must at least be valid bash.
         script = subprocess.check_output([exe, "__complete", "bash"])
         subprocess.run(["bash", "-n"], input=script, check=True)

@@ -1,0 +1,348 @@
+#!/usr/bin/python3
+"""mb-tftp throughput and concurrency against atftpd, dnsmasq's TFTP and tftpd-hpa, in one run.
+
+Everything runs in a private network namespace (mbttftpbench, loopback only, deleted at exit), so
+dnsmasq can have port 69 and nothing else on the machine sees the traffic. Needs root.
+
+  1. Download time of a 4 MiB RPI_EFI.fd (mb-tftp renders it per device; the peers serve the same
+     bytes as a static file) and a 50 MiB file at blksize 1468, without and with windowsize 4
+     (atftp client; curl for the no-window case too). Median of N runs.
+  2. 200 concurrent Pi-style clients (tsize probe + "Early terminate", then the transfer, from new
+     ports) fetching config.txt, fixup4.dat, bcm2711-rpi-4-b.dtb and an overlay.
+  3. Memory per live transfer of mb-tftp (RSS growth with 500 transfers held open).
+Prints times and ratios peer/mb-tftp (> 1 means mb-tftp is faster).
+
+Usage: bench/tftp/bench.py [--runs N] [--clients N] [--quick]
+Env: MB_BIN (build/tools), MB_FIXTURES (../shared/fixtures), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
+"""
+import argparse
+import functools
+import os
+import selectors
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+NS = "mbttftpbench"
+print = functools.partial(print, flush=True)
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+MB_BIN = os.environ.get("MB_BIN", os.path.join(SRC, "build", "tools"))
+FIXTURES = os.environ.get("MB_FIXTURES", os.path.join(os.path.dirname(SRC), "shared", "fixtures"))
+if not os.path.isdir(FIXTURES):
+    FIXTURES = "/work/shared/fixtures"
+TFTPD_HPA = os.environ.get("TFTPD_HPA", "/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd")
+MAC = "d8-3a-dd-5a-44-0c"
+
+
+def sh(*args, **kw):
+    return subprocess.run(list(args), check=True, **kw)
+
+
+def in_ns():
+    """Re-exec this script inside the namespace."""
+    return os.environ.get("MBT_IN_NS") == "1"
+
+
+def setup_tree(work):
+    root = os.path.join(work, "root")
+    tftp = os.path.join(root, "tftp")
+    shutil.copytree(os.path.join(FIXTURES, "rpi4", "boot"), tftp)
+    os.makedirs(os.path.join(root, "firmware"))
+    os.makedirs(os.path.join(root, "devices"))
+    shutil.copy(os.path.join(FIXTURES, "efi", "RPI_EFI-v1.40.fd"), os.path.join(root, "firmware", "RPI_EFI.fd"))
+    shutil.copy(os.path.join(FIXTURES, "efi", "pi4-d83add5a440c.vars.json"), os.path.join(root, "firmware", MAC + ".json"))
+    with open(os.path.join(root, "devices", MAC + ".yaml"), "w") as f:
+        f.write("serial: 5b154510\n")
+    with open(os.path.join(tftp, "initrd50.img"), "wb") as f:
+        f.write(os.urandom(50 * 1024 * 1024))
+    # The peers serve the rendered image as a static file with the same bytes.
+    rendered = subprocess.run([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn", "render", MAC,
+                               "RPI_EFI.fd"], check=True, capture_output=True).stdout
+    peer = os.path.join(work, "peer")
+    shutil.copytree(tftp, peer)
+    os.makedirs(os.path.join(peer, MAC))
+    with open(os.path.join(peer, MAC, "RPI_EFI.fd"), "wb") as f:
+        f.write(rendered)
+    # The Pi-style clients use the serial prefix; the peers get a copy of the files there.
+    for name in Pi.FILES:
+        dst = os.path.join(peer, "5b154510", name)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(os.path.join(tftp, name), dst)
+    for d in (root, peer, work):
+        os.chmod(d, 0o755)
+    for base, dirs, files in os.walk(work):
+        for x in dirs:
+            os.chmod(os.path.join(base, x), 0o755)
+        for x in files:
+            os.chmod(os.path.join(base, x), 0o644)
+    return root, tftp, peer, rendered
+
+
+def start_servers(work, root, peer, servers):
+    # tftpd-hpa binds every address of the namespace (-a :PORT): with an explicit address its
+    # getaddrinfo(AI_ADDRCONFIG) fails when only loopback is configured.
+    logs = open(os.path.join(work, "servers.log"), "w")
+    port_file = os.path.join(work, "mb.port")
+    servers["mb-tftp"] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn", "serve",
+                                            "--listen", "127.0.0.1", "--port", "6901", "--port-file", port_file],
+                                           stderr=logs), 6901)
+    servers["atftpd"] = (subprocess.Popen(["atftpd", "--daemon", "--no-fork", "--port", "6902", "--bind-address",
+                                           "127.0.0.1", "--maxthread", "1000", "--logfile", "/dev/null", "--user",
+                                           "nobody", "--group", "nogroup", peer], stderr=logs), 6902)
+    servers["dnsmasq"] = (subprocess.Popen(["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--port=0",
+                                            "--listen-address=127.0.0.1", "--bind-interfaces", "--enable-tftp",
+                                            f"--tftp-root={peer}", "--tftp-max=1000", "--quiet-tftp",
+                                            "--user=root", "--pid-file=" + os.path.join(work, "dnsmasq.pid")],
+                                           stderr=logs), 69)
+    if os.access(TFTPD_HPA, os.X_OK):
+        servers["tftpd-hpa"] = (subprocess.Popen([TFTPD_HPA, "-L", "-a", ":6904", "-B", "1468", "-u", "nobody",
+                                                  "-s", peer], stderr=logs), 6904)
+    else:
+        print(f"note: tftpd-hpa not found at {TFTPD_HPA} (apt-get download tftpd-hpa && dpkg-deb -x ...)",
+              file=sys.stderr)
+    time.sleep(1.0)
+    for name, (p, _) in servers.items():
+        if p.poll() is not None:
+            raise SystemExit(f"{name} did not start (see {work}/servers.log)")
+
+
+def fetch_time(client, port, remote, out, window):
+    if client == "curl":
+        cmd = ["curl", "-sS", "--tftp-blksize", "1468", "-o", out, f"tftp://127.0.0.1:{port}/{remote}"]
+    else:
+        cmd = ["atftp", "--option", "blksize 1468", "--option", "tsize"]
+        if window:
+            cmd += ["--option", f"windowsize {window}"]
+        cmd += ["-g", "-r", remote, "-l", out, "127.0.0.1", str(port)]
+    t0 = time.monotonic()
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    except subprocess.TimeoutExpired:
+        return None
+    dt = time.monotonic() - t0
+    return dt if r.returncode == 0 else None
+
+
+# ---- Pi-style concurrent clients --------------------------------------------------------------------
+
+class Pi:
+    FILES = ["config.txt", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "overlays/upstream-pi4.dtbo"]
+
+    def __init__(self, sel, port, prefix):
+        self.sel, self.port, self.prefix = sel, port, prefix
+        self.queue = [(f, probe) for f in self.FILES for probe in (True, False)]
+        self.sock = None
+        self.done = False
+        self.failed = 0
+        self.bytes = 0
+        self.next()
+
+    def next(self):
+        if self.sock:
+            self.sel.unregister(self.sock)
+            self.sock.close()
+            self.sock = None
+        if not self.queue:
+            self.done = True
+            return
+        self.name, self.probe = self.queue.pop(0)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.sel.register(self.sock, selectors.EVENT_READ, self)
+        self.expected = 1
+        self.deadline = time.monotonic() + 2.0
+        self.tries = 0
+        self.send_rrq()
+
+    def send_rrq(self):
+        pkt = b"\0\1" + f"{self.prefix}/{self.name}".encode() + b"\0octet\0tsize\0" + b"0\0blksize\0" + b"1468\0"
+        self.sock.sendto(pkt, ("127.0.0.1", self.port))
+        self.last = pkt
+        self.to = ("127.0.0.1", self.port)
+
+    def on_readable(self):
+        try:
+            pkt, addr = self.sock.recvfrom(2000)
+        except BlockingIOError:
+            return
+        self.deadline = time.monotonic() + 2.0
+        op = pkt[1]
+        if op == 6:
+            if self.probe:
+                self.sock.sendto(b"\0\5\0\0Early terminate\0", addr)
+                self.next()
+                return
+            self.last = b"\0\4\0\0"
+            self.to = addr
+            self.sock.sendto(self.last, addr)
+        elif op == 3:
+            block = struct.unpack("!H", pkt[2:4])[0]
+            if block == self.expected & 0xFFFF:
+                self.bytes += len(pkt) - 4
+                self.expected += 1
+            self.last = b"\0\4" + pkt[2:4]
+            self.to = addr
+            self.sock.sendto(self.last, addr)
+            if len(pkt) - 4 < 1468 and block == (self.expected - 1) & 0xFFFF:
+                self.next()
+        elif op == 5:
+            self.failed += 1
+            self.next()
+
+    def on_timeout(self):
+        self.tries += 1
+        if self.tries > 5:
+            self.failed += 1
+            self.next()
+            return
+        self.sock.sendto(self.last, self.to)
+        self.deadline = time.monotonic() + 2.0
+
+
+def pi_storm(port, n):
+    sel = selectors.DefaultSelector()
+    t0 = time.monotonic()
+    pis = [Pi(sel, port, "5b154510") for _ in range(n)]
+    while not all(p.done for p in pis):
+        for key, _ in sel.select(timeout=0.2):
+            key.data.on_readable()
+        now = time.monotonic()
+        for p in pis:
+            if not p.done and now > p.deadline:
+                p.on_timeout()
+        if now - t0 > 120:
+            break
+    dt = time.monotonic() - t0
+    return dt, sum(p.failed for p in pis), sum(p.bytes for p in pis)
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
+    return 0
+
+
+def held_transfers(port, n):
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(2)
+        s.sendto(b"\0\1RPI_EFI.fd\0octet\0blksize\0" + b"1468\0", ("127.0.0.1", port))
+        socks.append(s)
+    held = 0
+    for s in socks:
+        try:
+            pkt, addr = s.recvfrom(2000)
+            s.sendto(b"\0\4\0\0", addr)  # accept the OACK, then never ACK DATA 1
+            held += 1
+        except socket.timeout:
+            pass
+    return socks, held
+
+
+def main_in_ns(args):
+    sh("ip", "link", "set", "lo", "up")
+    work = tempfile.mkdtemp(prefix="mbt-tftp-bench-")
+    os.chmod(work, 0o755)
+    servers = {}
+    try:
+        root, tftp, peer, rendered = setup_tree(work)
+        start_servers(work, root, peer, servers)
+        out = os.path.join(work, "out.bin")
+        cases = [("RPI_EFI.fd 4 MiB (rendered)", f"{MAC}/RPI_EFI.fd", rendered),
+                 ("initrd 50 MiB", "initrd50.img", None)]
+        results = {}
+        print(f"{'case':44} " + " ".join(f"{n:>11}" for n in servers))
+        for label, remote, expect in (cases if not args.storm_only else []):
+            for client, window in (("curl", 0), ("atftp", 0), ("atftp", 4)):
+                runs = args.runs if "4 MiB" in label else max(1, args.runs // 2)
+                row = {}
+                for name, (_, port) in servers.items():
+                    times = []
+                    for _ in range(runs):
+                        if os.path.exists(out):
+                            os.unlink(out)
+                        t = fetch_time(client, port, remote, out, window)
+                        if t is not None and expect is not None and open(out, "rb").read() != expect:
+                            t = None
+                        if t is not None:
+                            times.append(t)
+                    row[name] = statistics.median(times) if times else None
+                key = f"{label}, {client}" + (f" windowsize {window}" if window else "")
+                results[key] = row
+                print(f"{key:44} " + " ".join(f"{(v if v is not None else float('nan')):10.3f}s" for v in row.values()))
+        storm = {}
+        for name, (_, port) in servers.items():
+            tries = [pi_storm(port, args.clients) for _ in range(max(1, args.runs // 2))]
+            times = sorted(t[0] for t in tries)
+            storm[name] = (times[len(times) // 2], sum(t[1] for t in tries), tries[0][2])
+        key = f"{args.clients} concurrent Pi-style clients"
+        print(f"{key:44} " + " ".join(f"{v[0]:10.3f}s" for v in storm.values()))
+        print(f"{'  failed transfers':44} " + " ".join(f"{v[1]:11d}" for v in storm.values()))
+        print(f"{'  bytes received':44} " + " ".join(f"{v[2]:11d}" for v in storm.values()))
+
+        print("\nratios peer time / mb-tftp time (> 1: mb-tftp faster)")
+        for key, row in list(results.items()) + [(key, {n: v[0] for n, v in storm.items()})]:
+            mb = row.get("mb-tftp")
+            ratios = []
+            for name, v in row.items():
+                if name == "mb-tftp":
+                    continue
+                ratios.append(f"{name} {v / mb:5.2f}x" if v and mb else f"{name}   n/a")
+            print(f"  {key:44} " + ", ".join(ratios))
+
+        mb_pid = servers["mb-tftp"][0].pid
+        base = rss_kib(mb_pid)
+        socks, held = held_transfers(servers["mb-tftp"][1], args.held)
+        time.sleep(0.3)
+        grown = rss_kib(mb_pid)
+        print(f"\nmb-tftp memory: anonymous RSS {base} KiB idle, {grown} KiB with {held} live transfers "
+              f"-> {(grown - base) * 1024 / max(held, 1):.0f} bytes per transfer (plus one socket each in the kernel)")
+        for s in socks:
+            s.close()
+    finally:
+        for name, (p, _) in servers.items():
+            p.terminate()
+        for name, (p, _) in servers.items():
+            try:
+                p.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--clients", type=int, default=200)
+    ap.add_argument("--held", type=int, default=500)
+    ap.add_argument("--quick", action="store_true", help="1 run per case, 50 clients")
+    ap.add_argument("--storm-only", action="store_true", help="only the concurrent Pi-style clients")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs, args.clients, args.held = 1, 50, 200
+    if in_ns():
+        return main_in_ns(args)
+    if os.geteuid() != 0:
+        raise SystemExit("bench needs root (network namespace)")
+    subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+    sh("ip", "netns", "add", NS)
+    try:
+        env = dict(os.environ, MBT_IN_NS="1", MB_BIN=MB_BIN, MB_FIXTURES=FIXTURES)
+        return subprocess.run(["ip", "netns", "exec", NS, sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
+                              env=env).returncode
+    finally:
+        subprocess.run(["ip", "netns", "del", NS], stderr=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    sys.exit(main() or 0)

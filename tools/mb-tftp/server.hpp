@@ -1,0 +1,61 @@
+#pragma once
+// `mb-tftp serve`: the socket loop. One io_context; the listening socket takes requests, every
+// transfer gets its own ephemeral-port socket (its TID) unless single-port mode is on, timers drive
+// retransmission, and the pure tftp::Transfer decides everything else.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "catalog.hpp"
+#include "tftp/options.hpp"
+#include "tftp/transfer.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace mb::tftp {
+
+class Capture;
+
+struct ServerOptions {
+    std::string address = "0.0.0.0";
+    uint16_t port = 69;
+    bool single_port = false;
+    Limits limits;
+    RetryPolicy retry;
+    size_t max_sessions = 4096;
+    std::string capture_path;  // pcap of every datagram sent and received
+};
+
+struct ServerStats {
+    uint64_t requests = 0;
+    uint64_t completed = 0;
+    uint64_t probes = 0;
+    uint64_t failed = 0;
+    uint64_t refused = 0;
+    uint64_t duplicate_requests = 0;
+    uint64_t foreign_tid = 0;
+    uint64_t bytes = 0;
+    size_t active = 0;
+};
+
+class Server {
+public:
+    Server(boost::asio::io_context& io, Catalog& catalog, ServerOptions options);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    uint16_t port() const;
+    // Stop taking requests and cancel running transfers.
+    void close();
+    ServerStats stats() const;
+
+    struct Impl;  // server.cpp
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace mb::tftp
