@@ -4,6 +4,8 @@
 # (wrk), plain HTTP on both sides; prints req/s, p99 latency and the ratios.
 #   MOCKUP_DIR  an export of DMTF/Redfish-Mockup-Server (redfishMockupServer.py + public-rackmount1)
 #   DURATION    seconds per run (default 5)
+# The Reset POST measures admission (202 + Task while fewer than 8 actions wait for the device,
+# 503 + Retry-After beyond); the mockup only answers 204 without doing anything.
 # Not part of ctest. Usage: bench/redfish/run.sh [build-dir]
 set -eu
 BUILD=${1:-build}
