@@ -41,8 +41,10 @@ public:
     virtual ~Backend() = default;
     virtual std::vector<DeviceInfo> devices() = 0;
     virtual PowerInfo power(const DeviceInfo& d) = 0;
-    // Queues a power action; returns at once. Actions for one device run in order.
-    virtual void reset(const DeviceInfo& d, ResetType type, Progress progress) = 0;
+    // Queues a power action; returns at once (false, queuing nothing, when the device already has
+    // kMaxQueuedActions waiting). Actions for one device run in order.
+    virtual bool reset(const DeviceInfo& d, ResetType type, Progress progress) = 0;
+    static constexpr size_t kMaxQueuedActions = 8;
     // virt-fw-vars JSON of firmware/<mac>.json (null when absent) and its atomic replacement.
     virtual nlohmann::json load_firmware(const device::Mac& mac) = 0;
     virtual void store_firmware(const device::Mac& mac, const nlohmann::json& doc) = 0;

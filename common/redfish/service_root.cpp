@@ -45,7 +45,7 @@ void register_service_root(Service& s) {
         b["SessionService"] = odata_link("/redfish/v1/SessionService");
         b["AccountService"] = odata_link("/redfish/v1/AccountService");
         b["UpdateService"] = odata_link("/redfish/v1/UpdateService");
-        b["TaskService"] = odata_link("/redfish/v1/TaskService");
+        b["Tasks"] = odata_link("/redfish/v1/TaskService");
         b["Links"] = {{"Sessions", odata_link("/redfish/v1/SessionService/Sessions")}};
     });
 

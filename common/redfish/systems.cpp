@@ -104,8 +104,7 @@ void get_system(Context& c, Reply& r, const DeviceInfo& d) {
                  {"BootSourceOverrideTarget@Redfish.AllowableValues", kBootTargets},
                  {"BootSourceOverrideMode", "UEFI"},
                  {"BootSourceOverrideMode@Redfish.AllowableValues", ojson::array({"UEFI"})}};
-    b["ProcessorSummary"] = {{"Count", 1}, {"CoreCount", cpu.count}, {"Model", cpu.model},
-                             {"Status", {{"State", "Enabled"}, {"Health", "OK"}}}};
+    b["ProcessorSummary"] = {{"Count", 1}, {"CoreCount", cpu.count}, {"Model", cpu.model}};
     if (auto gib = memory_gib(inv, d))
         b["MemorySummary"] = {{"TotalSystemMemoryGiB", *gib}, {"Status", {{"State", "Enabled"}, {"Health", "OK"}}}};
     b["Processors"] = odata_link(base + "/Processors");
@@ -171,9 +170,12 @@ void reset_system(Context& c, Reply& r) {
                   : type == "ForceOff" ? ResetType::force_off
                   : type == "ForceRestart" ? ResetType::force_restart
                                            : ResetType::power_cycle;
-    if (t != ResetType::force_off) apply_pending_bios(c.service.backend(), d->mac);
     auto id = c.service.create_task(fmt::format("Reset {} {}", d->id, type), c.now);
-    c.service.backend().reset(*d, t, c.service.task_progress(id));
+    if (!c.service.backend().reset(*d, t, c.service.task_progress(id))) {
+        c.service.update_task(id, 0, true, false, "too many power actions queued for " + d->id);
+        return messages::service_temporarily_unavailable(r, 5);
+    }
+    if (t != ResetType::force_off) apply_pending_bios(c.service.backend(), d->mac);
     r.status = 202;
     r.header("Location", "/redfish/v1/TaskService/TaskMonitors/" + id);
     r.body = {{"@odata.id", "/redfish/v1/TaskService/Tasks/" + id},

@@ -184,7 +184,7 @@ PowerInfo TreeBackend::power(const DeviceInfo& d) {
     return p;
 }
 
-void TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) {
+bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) {
     auto shared = shared_;
     auto key = d.mac.dashed();
     auto mac = d.mac;
@@ -263,8 +263,9 @@ void TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
     };
     std::lock_guard lock(shared->mutex);
     auto& q = shared->queues[key];
+    if (q.jobs.size() >= kMaxQueuedActions) return false;
     q.jobs.push_back(std::move(job));
-    if (q.running) return;
+    if (q.running) return true;
     q.running = true;
     ++shared->busy;
     q.phase = type == ResetType::on ? "PoweringOn" : "PoweringOff";
@@ -287,6 +288,7 @@ void TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
             next();
         }
     }).detach();
+    return true;
 }
 
 json TreeBackend::load_firmware(const device::Mac& mac) { return read_json(tree_.firmware_json(mac)); }

@@ -23,7 +23,7 @@ public:
 
     std::vector<DeviceInfo> devices() override;
     PowerInfo power(const DeviceInfo& d) override;
-    void reset(const DeviceInfo& d, ResetType type, Progress progress) override;
+    bool reset(const DeviceInfo& d, ResetType type, Progress progress) override;
     nlohmann::json load_firmware(const device::Mac& mac) override;
     void store_firmware(const device::Mac& mac, const nlohmann::json& doc) override;
     nlohmann::json load_state(const device::Mac& mac) override;

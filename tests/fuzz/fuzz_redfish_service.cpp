@@ -27,7 +27,10 @@ struct MemoryBackend : Backend {
     }
     std::vector<DeviceInfo> devices() override { return devs; }
     PowerInfo power(const DeviceInfo&) override { return {"On", "OK", ""}; }
-    void reset(const DeviceInfo&, ResetType, Progress p) override { p(100, true, true, "ok"); }
+    bool reset(const DeviceInfo&, ResetType, Progress p) override {
+        p(100, true, true, "ok");
+        return true;
+    }
     json load_firmware(const mb::device::Mac& m) override { return firmware.count(m.dashed()) ? firmware[m.dashed()] : json(); }
     void store_firmware(const mb::device::Mac& m, const json& d) override { firmware[m.dashed()] = d; }
     json load_state(const mb::device::Mac& m) override { return state.count(m.dashed()) ? state[m.dashed()] : json(); }

@@ -41,10 +41,11 @@ struct FakeBackend : Backend {
         if (it == power_state.end()) return {"", "Warning", "none"};
         return {it->second, "OK", ""};
     }
-    void reset(const DeviceInfo& d, ResetType t, Progress p) override {
+    bool reset(const DeviceInfo& d, ResetType t, Progress p) override {
         resets.push_back(d.id + ":" + reset_name(t));
         power_state[d.id] = t == ResetType::force_off ? "Off" : "On";
         p(100, true, true, "done");
+        return true;
     }
     json load_firmware(const mb::device::Mac& m) override { return firmware.count(m.dashed()) ? firmware[m.dashed()] : json(nullptr); }
     void store_firmware(const mb::device::Mac& m, const json& d) override { firmware[m.dashed()] = d; }
