@@ -93,6 +93,14 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
     serve->callback([&g, flags] {
         daemon::Daemon d("mb-tftp", g.tree());
         auto config = d.start();
+        const auto& settings = config->settings.tftp;
+        if (!settings.enabled) {
+            log::warn("tftp.enabled is false in metal-boot.yaml: not serving");
+            cli::set_exit_code(kExitOk);
+            return;
+        }
+        if (!settings.write_dirs.empty())
+            log::warn("tftp.write_dirs is set, but mb-tftp is read-only: every WRQ is refused with ERROR 2");
         Catalog catalog(config);
         Server server(d.io(), catalog, server_options(config->settings.tftp, *flags));
         if (!flags->port_file.empty()) std::ofstream(flags->port_file) << server.port() << "\n";
