@@ -10,7 +10,8 @@ cmd() { printf '   \033[2m$ %s\033[0m\n' "$*"; }
 DEMO_TOOLS=(mb-dhcp mb-tftp mb-http mb-redfish mb-efivars)
 
 demo_prepare() {
-    bash "$SRC/packaging/install-deps.sh" | sed 's/^/   /' || { warn "installing packages failed"; return 1; }
+    bash "$SRC/packaging/install-deps.sh" 2>&1 | grep -v '^debconf:' | sed 's/^/   /'
+    [ "${PIPESTATUS[0]}" = 0 ] || { warn "installing packages failed"; return 1; }
     local need=() t
     for t in "${DEMO_TOOLS[@]}"; do
         [ -d "$SRC/tools/$t" ] && [ ! -x "$MB_BIN/$t" -o "$SRC/tools/$t" -nt "$MB_BIN/$t" ] && need+=("$t")
@@ -60,8 +61,8 @@ demo_clean() {
 
 demo_config_check() {
     local t
-    for t in mb-dhcp mb-http mb-efivars; do
-        [ -x "$MB_BIN/$t" ] || continue
+    for t in mb-http mb-efivars mb-tftp mb-redfish mb-dhcp; do
+        [ -x "$MB_BIN/$t" ] && "$MB_BIN/$t" --help 2>&1 | grep -qE '^\s+config\b' || continue
         cmd "$t --root $TREE config check"
         "$MB_BIN/$t" --root "$TREE" config check 2>&1 | sed 's/^/   /'
         return
@@ -139,26 +140,27 @@ demo_walk() {
 }
 
 demo_boot_override() {
-    local name=$1 mac=$2 d json before_json before_fd vars
+    local name=$1 mac=$2 d json before_json before_fd after_fd vars
     d=$(lab_dashed "$mac"); json=$TREE/firmware/$d.json; vars=$LAB_DIR/run/$name.vars.fd
-    before_json=$LAB_DIR/run/$d.before.json; before_fd=$LAB_DIR/run/$name.before.fd
-    cp "$json" "$before_json"; cp "$vars" "$before_fd"
+    before_json=$LAB_DIR/run/$d.before.json; before_fd=$LAB_DIR/run/$name.rendered-before.fd
+    after_fd=$LAB_DIR/run/$name.rendered-after.fd
     if [ "$DEMO_REDFISH" != 1 ]; then warn "needs mb-redfish; skipped"; return; fi
+    cp "$json" "$before_json"
+    lab_render_varstore "$TREE" "$mac" "$before_fd" 2>/dev/null
     cmd "curl -sk -u $MB_LAB_REDFISH_USER:*** -X PATCH $(lab_rf_url "/redfish/v1/Systems/$name") -d '{\"Boot\":{\"BootSourceOverrideTarget\":\"Pxe\",\"BootSourceOverrideEnabled\":\"Once\"}}'"
     lab_rf PATCH "/redfish/v1/Systems/$name" '{"Boot": {"BootSourceOverrideTarget": "Pxe", "BootSourceOverrideEnabled": "Once"}}' >/dev/null
     say "→ HTTP $LAB_RF_STATUS; Boot: target $(lab_rf_get_field "/redfish/v1/Systems/$name" Boot.BootSourceOverrideTarget), enabled $(lab_rf_get_field "/redfish/v1/Systems/$name" Boot.BootSourceOverrideEnabled)"
-    say "firmware/$d.json now differs from before:"
-    demo_diff_vars "$before_json" "$json"
-    say "power-cycle: the command driver renders the varstore from firmware/$d.json at power-on"
+    say "the rendered firmware of $name (base AAVMF store + firmware/$d.json), before → after:"
+    lab_render_varstore "$TREE" "$mac" "$after_fd" 2>/dev/null
+    cmd "mb-efivars --root tree render --mac $mac --base tree/firmware/AAVMF_VARS.fd -o $(basename "$after_fd")"
+    demo_diff_vars "$before_fd" "$after_fd"
+    say "power-cycle: the PoE command driver renders the VM's varstore the same way at power-on"
     demo_power "$name" ForceOff; demo_wait_power "$name" Off
-    : > "$LAB_DIR/logs/$name.serial.log"
-    demo_power "$name" On
+    demo_power "$name" On; demo_wait_power "$name" On
     demo_wait_marker "$name" "MB-LAB-MARKER holding" >/dev/null
-    say "UEFI variables of the rendered varstore, before → after:"
-    demo_diff_vars "$before_fd" "$vars"
-    local l
-    l=$(grep -a -m1 'BdsDxe: loading Boot' "$LAB_DIR/logs/$name.serial.log" | tr -d '\r' | cut -c1-100)
-    say "what the VM's EDK2 did: ${l:-(no BdsDxe line)}"
+    say "what the VM's EDK2 did with it (serial console):"
+    grep -a 'BdsDxe: \(loading\|failed to load\)' "$LAB_DIR/logs/$name.serial.log" | head -2 | tr -d '\r' |
+        sed 's/\x1b\[[0-9;=]*[a-zA-Z]//g; s/.*BdsDxe/BdsDxe/' | cut -c1-150 | sed 's/^/     /'
     demo_power "$name" ForceOff; demo_wait_power "$name" Off
 }
 

@@ -1,7 +1,7 @@
 # Static boot content of a lab config tree (sourced):
 #   tftp/ipxe.efi                   x86_64 iPXE (our build with the embedded script; Debian's as fallback)
 #   tftp/snp.efi                    arm64 iPXE (our build; absent if it could not be built)
-#   http/ipxe/{x86_64,arm64}/...    the same binaries for UEFI HTTP boot
+#   http/ipxe/{ipxe,snp}.efi        the same binaries for UEFI HTTP boot (mb-dhcp --http-boot-path /ipxe)
 #   http/payload/<arch>/{vmlinuz,initrd.img}   the marker payload (lab/payload.sh)
 #   firmware/AAVMF_VARS.fd          base image of the arm64 VMs' per-device varstores
 
@@ -16,7 +16,7 @@ lab_ipxe_dir() {
 # usage: lab_content_static TREE
 lab_content_static() {
     local tree=$1 ipxe payload
-    mkdir -p "$tree/tftp" "$tree/http/ipxe/x86_64" "$tree/http/ipxe/arm64" "$tree/http/payload"
+    mkdir -p "$tree/tftp" "$tree/http/ipxe" "$tree/http/payload"
     ipxe=$(lab_ipxe_dir)
     if [ -n "$ipxe" ] && [ -s "$ipxe/x86_64/ipxe.efi" ]; then
         cp "$ipxe/x86_64/ipxe.efi" "$tree/tftp/ipxe.efi"
@@ -24,10 +24,10 @@ lab_content_static() {
         lab_log "lab: no iPXE build in $MB_LAB_CACHE/ipxe (run lab/build-ipxe.sh); using Debian's /usr/lib/ipxe/ipxe.efi for x86_64"
         cp /usr/lib/ipxe/ipxe.efi "$tree/tftp/ipxe.efi"
     fi
-    cp "$tree/tftp/ipxe.efi" "$tree/http/ipxe/x86_64/ipxe.efi"
+    cp "$tree/tftp/ipxe.efi" "$tree/http/ipxe/ipxe.efi"
     if [ -n "$ipxe" ] && [ -s "$ipxe/arm64/snp.efi" ]; then
         cp "$ipxe/arm64/snp.efi" "$tree/tftp/snp.efi"
-        cp "$ipxe/arm64/snp.efi" "$tree/http/ipxe/arm64/snp.efi"
+        cp "$ipxe/arm64/snp.efi" "$tree/http/ipxe/snp.efi"
     else
         lab_log "lab: no arm64 iPXE build: arm64 machines can only UEFI-HTTP-boot the kernel directly"
     fi

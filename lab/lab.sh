@@ -23,9 +23,10 @@ lab_track() { LAB_PIDS+=("$1"); }
 lab_init() {
     [ "$(id -u)" = 0 ] || lab_die "the lab needs root (network namespaces, tap devices)"
     LAB_DIR=$1
+    # the results dir belongs to this run: start empty (a previous run's tree or state would leak in)
+    rm -rf "${LAB_DIR:?}"
     mkdir -p "$LAB_DIR"
     LAB_DIR=$(cd "$LAB_DIR" && pwd)
-    rm -rf "${LAB_DIR:?}"/{logs,pcap,run}
     mkdir -p "$LAB_DIR/logs" "$LAB_DIR/pcap" "$LAB_DIR/run"
     LAB_NS=mblab-$$
     export LAB_DIR LAB_NS

@@ -20,9 +20,18 @@ PIDF=$LAB_DIR/run/vm-$(echo "$MAC" | tr ':' '-').pid
 
 running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
 
+# Moves the console of the last boot to <serial>.history, so the serial log only ever shows the
+# current power-on (a caller waiting for a marker never sees the previous boot's).
+rotate_serial() {
+    [ -s "$SERIAL" ] || return 0
+    { echo "=== boot console saved $(date -u +%H:%M:%S)"; cat "$SERIAL"; } >> "$SERIAL.history"
+    : > "$SERIAL"
+}
+
 power_off() {
     if running; then lab_vm_stop "$(cat "$PIDF")"; fi
     rm -f "$PIDF"
+    rotate_serial
 }
 
 power_on() {
@@ -33,10 +42,7 @@ power_on() {
     elif [ ! -s "$VARS" ]; then
         cp "$(lab_profile_vars "$PROFILE")" "$VARS"
     fi
-    # keep every boot's console: append a header, QEMU appends after it
-    local serial=$SERIAL
-    echo "=== power on $(date -u +%H:%M:%S)" >> "$serial.history"
-    [ -s "$serial" ] && cat "$serial" >> "$serial.history"
+    rotate_serial
     # detached: the driver's command returns at once, the VM keeps running
     local pid
     pid=$(setsid bash -c '. "$0/common.sh"; . "$0/qemu.sh"; LAB_NS=$1; lab_vm_start "$2" "$3" "$4" "$5" "$6"' \

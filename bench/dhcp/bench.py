@@ -80,6 +80,10 @@ class Server:
                 return int(line.split()[1])
         return 0
 
+    def cpu_seconds(self):
+        fields = open(f"/proc/{self.pid()}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
         try:
@@ -124,7 +128,7 @@ def fmt_p99(p):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--rates", default="500,1000,2000,4000,8000")
+    ap.add_argument("--rates", default="100,250,500,1000,2000,4000,8000")
     ap.add_argument("--proxy-rates", default="5000,10000,20000")
     ap.add_argument("--mb-dhcp", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                        "../../build/tools/mb-dhcp"))
@@ -145,9 +149,10 @@ def main():
             for rate in rates:
                 srv = Server(kind, tmp, a.mb_dhcp)
                 r = perfdhcp(["-r", str(rate), "-R", "50000", "-p", str(a.duration)])
+                cpu = srv.cpu_seconds()
                 srv.stop()
-                print(f"{kind:9} {rate:8} {r['rate']:9.1f} {100 * r['drop_ratio']:6.2f}%  {fmt_p99(r['p99'])}",
-                      flush=True)
+                print(f"{kind:9} {rate:8} {r['rate']:9.1f} {100 * r['drop_ratio']:6.2f}%  {fmt_p99(r['p99'])}  "
+                      f"server CPU {100 * cpu / a.duration:.0f}%", flush=True)
                 if r["drop_ratio"] < 0.01:
                     best[kind] = (r["rate"], r["p99"])
                 else:
@@ -157,8 +162,10 @@ def main():
         for rate in [int(x) for x in a.proxy_rates.split(",")]:
             srv = Server("mb-dhcp", tmp, a.mb_dhcp, mode="proxy")
             r = perfdhcp(["-i", "-r", str(rate), "-R", "50000", "-p", str(a.duration)] + PI_OPTS)
+            cpu = srv.cpu_seconds()
             srv.stop()
-            print(f"proxy     {rate:8} {r['rate']:9.1f} {100 * r['drop_ratio']:6.2f}%  {fmt_p99(r['p99'])}", flush=True)
+            print(f"proxy     {rate:8} {r['rate']:9.1f} {100 * r['drop_ratio']:6.2f}%  {fmt_p99(r['p99'])}  "
+                  f"server CPU {100 * cpu / a.duration:.0f}%", flush=True)
             if r["drop_ratio"] < 0.01:
                 best_proxy = r["rate"]
             else:

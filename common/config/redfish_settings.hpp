@@ -30,6 +30,9 @@ struct RedfishSettings {
     TlsSettings tls;
     std::vector<RedfishUser> users;
     uint32_t session_timeout = 1800;
+    bool http_credentials = false;
+    uint32_t max_body = 65536;
+    std::string manager_id = "mb-redfish";
 
     template <class V>
     void visit(V& v) {
@@ -40,6 +43,10 @@ struct RedfishSettings {
         v.field("tls", tls, "Certificate; empty: a self-signed one is generated under state/redfish/ on first start.");
         v.field("users", users, "Accounts.");
         v.field("session_timeout", session_timeout, "Idle session timeout in seconds.", Range{30, 86400});
+        v.field("http_credentials", http_credentials,
+                "Accept Basic credentials and session creation on the plain-HTTP port (development only).");
+        v.field("max_body", max_body, "Largest request body accepted, in bytes (413 above).", Range{1024, 16777216});
+        v.field("manager_id", manager_id, "Id of the Manager resource (/redfish/v1/Managers/<id>).");
     }
 };
 

@@ -8,6 +8,24 @@
 
 namespace mb::config {
 
+std::optional<uint64_t> parse_byte_size(const std::string& text) {
+    const std::string_view t = trim(text);
+    size_t i = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    const auto number = parse_uint(t.substr(0, i));
+    if (i == 0 || !number) return std::nullopt;
+    const std::string unit = to_lower(trim(t.substr(i)));
+    uint64_t mult = 1;
+    if (unit.empty() || unit == "b") mult = 1;
+    else if (unit == "k" || unit == "kib" || unit == "kb") mult = 1ull << 10;
+    else if (unit == "m" || unit == "mib" || unit == "mb") mult = 1ull << 20;
+    else if (unit == "g" || unit == "gib" || unit == "gb") mult = 1ull << 30;
+    else if (unit == "t" || unit == "tib" || unit == "tb") mult = 1ull << 40;
+    else return std::nullopt;
+    if (*number > UINT64_MAX / mult) return std::nullopt;
+    return *number * mult;
+}
+
 std::optional<std::string> OneOf::operator()(const std::string& value) const {
     for (const auto& v : values)
         if (v == value) return std::nullopt;

@@ -64,6 +64,17 @@ struct OneOf {
     std::string describe() const;
 };
 
+// A byte count: a plain integer or one with a binary unit suffix: 512K, 40M, 10G, 1T, 10GiB.
+struct ByteSize {
+    template <class T>
+    std::optional<std::string> operator()(const T&) const {
+        return std::nullopt;
+    }
+    std::string describe() const { return "bytes, K/M/G/T suffixes accepted"; }
+};
+// Parses a ByteSize text; nullopt when it is not one.
+std::optional<uint64_t> parse_byte_size(const std::string& text);
+
 // Text formats, checked when not empty: an IPv4 address, an IPv4 CIDR, a MAC address, an
 // http(s) URL, a host:port or port, a Pi serial, a hex string, a size like 10G.
 enum class Format { ipv4, ipv4_cidr, mac, url, pi_serial, hex, path };

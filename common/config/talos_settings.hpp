@@ -37,9 +37,9 @@ struct TalosSettings {
                 "root or absolute; empty: <root>/cache/talos.",
                 TextFormat{Format::path});
         v.field("max_cache_size", max_cache_size,
-                "Cache budget in bytes; least recently used images are evicted above it, never one being served; "
-                "0 = unlimited.",
-                Range{0, INT64_MAX});
+                "Cache budget in bytes (K, M, G, T suffixes accepted); least recently used images are evicted above "
+                "it, never one being served; 0 = unlimited.",
+                ByteSize{});
         v.field("default_extensions", default_extensions,
                 "System extensions used when a request names none (full \"siderolabs/x\" names or short \"x\").");
         v.field("listen", listen, "Address:port `mb-talos serve` listens on when it runs alone.");

@@ -143,6 +143,11 @@ private:
             if (t == "true" || t == "yes" || t == "on") value = true;
             else if (t == "false" || t == "no" || t == "off") value = false;
             else throw_decode_error(ctx_, node, key, expectation<T>(check) + ", got " + mb::quoted(text));
+        } else if constexpr (std::is_integral_v<T> && std::is_same_v<Check, ByteSize>) {
+            auto parsed = parse_byte_size(text);
+            if (!parsed || *parsed > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+                throw_decode_error(ctx_, node, key, "expected a size in bytes (e.g. 10737418240 or 10G), got " + mb::quoted(text));
+            value = static_cast<T>(*parsed);
         } else if constexpr (std::is_integral_v<T>) {
             std::string_view digits = trim(text);
             bool negative = false;

@@ -6,12 +6,12 @@ namespace mb::dhcp {
 
 std::string Destination::describe() const {
     switch (kind) {
-    case Kind::relay: return fmt::format("relay {}:{}", ip_str(ip), port);
-    case Kind::unicast: return fmt::format("unicast {}:{}", ip_str(ip), port);
-    case Kind::broadcast: return fmt::format("broadcast 255.255.255.255:{}", port);
-    case Kind::link_layer:
-        return fmt::format("unicast {}:{} via {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", ip_str(ip), port, mac[0],
-                           mac[1], mac[2], mac[3], mac[4], mac[5]);
+        case Kind::relay: return fmt::format("relay {}:{}", ip_str(ip), port);
+        case Kind::unicast: return fmt::format("unicast {}:{}", ip_str(ip), port);
+        case Kind::broadcast: return fmt::format("broadcast 255.255.255.255:{}", port);
+        case Kind::link_layer:
+            return fmt::format("unicast {}:{} via {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", ip_str(ip), port, mac[0],
+                               mac[1], mac[2], mac[3], mac[4], mac[5]);
     }
     return "";
 }

@@ -6,11 +6,11 @@ namespace mb::dhcp {
 
 std::string_view class_name(ClientClass c) {
     switch (c) {
-    case ClientClass::pi_bootloader: return "pi-bootloader";
-    case ClientClass::ipxe: return "ipxe";
-    case ClientClass::http_boot: return "http-boot";
-    case ClientClass::pxe: return "pxe";
-    case ClientClass::plain: return "plain";
+        case ClientClass::pi_bootloader: return "pi-bootloader";
+        case ClientClass::ipxe: return "ipxe";
+        case ClientClass::http_boot: return "http-boot";
+        case ClientClass::pxe: return "pxe";
+        case ClientClass::plain: return "plain";
     }
     return "plain";
 }

@@ -29,15 +29,15 @@ struct ClassifyConfig {
 
 struct Classification {
     ClientClass cls = ClientClass::plain;
-    std::optional<uint16_t> arch;         // option 93, first element
-    std::string vendor_class;             // option 60
+    std::optional<uint16_t> arch;  // option 93, first element
+    std::string vendor_class;      // option 60
     std::vector<std::string> user_classes;
     bool user_class_raw = false;
-    bool ipxe_encap = false;              // option 175 present
-    bool pi_oui = false;                  // chaddr OUI in the Pi list
-    std::optional<PiIdentity> pi;         // option 97 in the EEPROM layout
-    std::optional<ClientUuid> uuid;       // option 97 when 17 bytes
-    std::string note;                     // why a PXE-looking packet was demoted to plain
+    bool ipxe_encap = false;         // option 175 present
+    bool pi_oui = false;             // chaddr OUI in the Pi list
+    std::optional<PiIdentity> pi;    // option 97 in the EEPROM layout
+    std::optional<ClientUuid> uuid;  // option 97 when 17 bytes
+    std::string note;                // why a PXE-looking packet was demoted to plain
 };
 
 Classification classify(const Packet& request, const ClassifyConfig& config);

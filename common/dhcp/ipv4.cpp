@@ -32,6 +32,8 @@ Ipv4 parse_ip_or_throw(std::string_view text, std::string_view what) {
     return *ip;
 }
 
-Ipv4 prefix_mask(unsigned prefix) { return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~0u << (32 - prefix); }
+Ipv4 prefix_mask(unsigned prefix) {
+    return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~0u << (32 - prefix);
+}
 
 }  // namespace mb::dhcp

@@ -7,6 +7,13 @@
 namespace mb::dhcp {
 
 LeaseEngine::LeaseEngine(EngineConfig config) : config_(std::move(config)) {
+    set_reservations(std::move(config_.reservations));
+}
+
+void LeaseEngine::set_reservations(std::vector<Reservation> reservations) {
+    config_.reservations = std::move(reservations);
+    reserved_ip_.clear();
+    reservation_by_key_.clear();
     for (size_t i = 0; i < config_.reservations.size(); ++i) {
         const auto& r = config_.reservations[i];
         Key k = key_of(1, r.hwaddr);
@@ -50,8 +57,8 @@ bool LeaseEngine::available(Ipv4 ip, const Key& k, int64_t now) const {
 
 std::optional<Ipv4> LeaseEngine::allocate(const Packet& p, const Key& k, const PoolConfig& pool, int64_t now) {
     if (const Reservation* r = reservation_for(p); r && pool.contains(r->ip)) return r->ip;
-    if (auto it = leases_.find(k); it != leases_.end() && pool.contains(it->second.ip) &&
-                                   available(it->second.ip, k, now))
+    if (auto it = leases_.find(k);
+        it != leases_.end() && pool.contains(it->second.ip) && available(it->second.ip, k, now))
         return it->second.ip;
     if (auto req = p.get_ip(opt::requested_ip); req && pool.in_range(*req) && available(*req, k, now)) return *req;
     if (pool.end < pool.start) return std::nullopt;
@@ -147,127 +154,127 @@ Decision LeaseEngine::handle(const Packet& p, Ipv4 server_id, Ipv4 link, int64_t
     const Key k = key_of(p);
     const auto sid = p.get_ip(opt::server_id);
     switch (*mt) {
-    case MessageType::discover: {
-        if (!pool) {
-            ignore.reason = fmt::format("no pool for link {}", ip_str(link));
-            return ignore;
-        }
-        auto ip = allocate(p, k, *pool, now);
-        if (!ip) {
-            ignore.reason = "pool exhausted";
-            return ignore;
-        }
-        // one outstanding offer per client: forget older transactions of the same chaddr
-        for (auto it = offers_.lower_bound({k, 0}); it != offers_.end() && it->first.first == k;) {
-            if (it->second.ip != *ip) offered_ip_.erase(it->second.ip);
-            it = offers_.erase(it);
-        }
-        offers_[{k, p.xid}] = Offer{*ip, now + config_.offer_hold_seconds};
-        offered_ip_[*ip] = k;
-        Decision d;
-        d.kind = Decision::Kind::offer;
-        auto it = leases_.find(k);
-        d.grant = grant_for(*pool, *ip, it != leases_.end() && it->second.ip == *ip ? &it->second : nullptr, now);
-        if (const Reservation* r = reservation_for(p)) d.hostname = r->hostname;
-        return d;
-    }
-    case MessageType::request: {
-        if (sid) {  // SELECTING
-            if (*sid != server_id) {
-                // the client chose another server: release what we offered it
-                if (auto o = offers_.find({k, p.xid}); o != offers_.end()) {
-                    offered_ip_.erase(o->second.ip);
-                    offers_.erase(o);
-                }
-                ignore.reason = fmt::format("server id {} is not ours", ip_str(*sid));
+        case MessageType::discover: {
+            if (!pool) {
+                ignore.reason = fmt::format("no pool for link {}", ip_str(link));
                 return ignore;
             }
-            auto req = p.get_ip(opt::requested_ip);
-            Ipv4 want = req ? *req : p.ciaddr;
-            if (!pool) return nak(fmt::format("no pool for link {}", ip_str(link)));
-            if (!pool->contains(want)) return nak(fmt::format("{} is not on this subnet", ip_str(want)));
-            bool ours_to_give = false;
-            if (auto o = offers_.find({k, p.xid}); o != offers_.end() && o->second.ip == want) ours_to_give = true;
-            if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == want) ours_to_give = true;
-            if (const Reservation* r = reservation_for(p); r && r->ip == want) ours_to_give = true;
-            if (!ours_to_give && !(pool->in_range(want) && available(want, k, now)))
-                return nak(fmt::format("{} was not offered to this client", ip_str(want)));
-            if (!available(want, k, now)) return nak(fmt::format("{} is in use", ip_str(want)));
-            return ack(p, k, *pool, want, now);
+            auto ip = allocate(p, k, *pool, now);
+            if (!ip) {
+                ignore.reason = "pool exhausted";
+                return ignore;
+            }
+            // one outstanding offer per client: forget older transactions of the same chaddr
+            for (auto it = offers_.lower_bound({k, 0}); it != offers_.end() && it->first.first == k;) {
+                if (it->second.ip != *ip) offered_ip_.erase(it->second.ip);
+                it = offers_.erase(it);
+            }
+            offers_[{k, p.xid}] = Offer{*ip, now + config_.offer_hold_seconds};
+            offered_ip_[*ip] = k;
+            Decision d;
+            d.kind = Decision::Kind::offer;
+            auto it = leases_.find(k);
+            d.grant = grant_for(*pool, *ip, it != leases_.end() && it->second.ip == *ip ? &it->second : nullptr, now);
+            if (const Reservation* r = reservation_for(p)) d.hostname = r->hostname;
+            return d;
         }
-        if (p.ciaddr == 0) {  // INIT-REBOOT
+        case MessageType::request: {
+            if (sid) {  // SELECTING
+                if (*sid != server_id) {
+                    // the client chose another server: release what we offered it
+                    if (auto o = offers_.find({k, p.xid}); o != offers_.end()) {
+                        offered_ip_.erase(o->second.ip);
+                        offers_.erase(o);
+                    }
+                    ignore.reason = fmt::format("server id {} is not ours", ip_str(*sid));
+                    return ignore;
+                }
+                auto req = p.get_ip(opt::requested_ip);
+                Ipv4 want = req ? *req : p.ciaddr;
+                if (!pool) return nak(fmt::format("no pool for link {}", ip_str(link)));
+                if (!pool->contains(want)) return nak(fmt::format("{} is not on this subnet", ip_str(want)));
+                bool ours_to_give = false;
+                if (auto o = offers_.find({k, p.xid}); o != offers_.end() && o->second.ip == want) ours_to_give = true;
+                if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == want) ours_to_give = true;
+                if (const Reservation* r = reservation_for(p); r && r->ip == want) ours_to_give = true;
+                if (!ours_to_give && !(pool->in_range(want) && available(want, k, now)))
+                    return nak(fmt::format("{} was not offered to this client", ip_str(want)));
+                if (!available(want, k, now)) return nak(fmt::format("{} is in use", ip_str(want)));
+                return ack(p, k, *pool, want, now);
+            }
+            if (p.ciaddr == 0) {  // INIT-REBOOT
+                auto req = p.get_ip(opt::requested_ip);
+                if (!req) {
+                    ignore.reason = "REQUEST without server id, requested address or ciaddr";
+                    return ignore;
+                }
+                if (!pool) return nak(fmt::format("no pool for link {}", ip_str(link)));
+                if (!pool->contains(*req)) return nak(fmt::format("{} is on a foreign subnet", ip_str(*req)));
+                if (const Reservation* r = reservation_for(p); r && r->ip != *req)
+                    return nak(fmt::format("{} is reserved {}", ip_str(r->ip), "for this client"));
+                if (auto it = leases_.find(k);
+                    it != leases_.end() && it->second.ip != *req && (it->second.infinite() || it->second.expiry > now))
+                    return nak(fmt::format("client holds {}, not {}", ip_str(it->second.ip), ip_str(*req)));
+                if (!available(*req, k, now)) return nak(fmt::format("{} is in use", ip_str(*req)));
+                auto it = leases_.find(k);
+                const bool known = it != leases_.end() && it->second.ip == *req;
+                if (!known && !pool->in_range(*req) && !reservation_for(p))
+                    return nak(fmt::format("{} is outside the pool", ip_str(*req)));
+                return ack(p, k, *pool, *req, now);
+            }
+            // RENEWING (unicast) / REBINDING (broadcast): ciaddr set
+            const PoolConfig* cpool = pool && pool->contains(p.ciaddr) ? pool : pool_for(p.ciaddr);
+            if (!cpool) return nak(fmt::format("{} is on a foreign subnet", ip_str(p.ciaddr)));
+            auto it = leases_.find(k);
+            if (it != leases_.end() && it->second.ip == p.ciaddr) return ack(p, k, *cpool, p.ciaddr, now);
+            if (available(p.ciaddr, k, now) && (cpool->in_range(p.ciaddr) || reservation_for(p)))
+                return ack(p, k, *cpool, p.ciaddr, now);
+            return nak(fmt::format("{} is not leased to this client", ip_str(p.ciaddr)));
+        }
+        case MessageType::decline: {
+            if (sid && *sid != server_id) {
+                ignore.reason = "DECLINE for another server";
+                return ignore;
+            }
             auto req = p.get_ip(opt::requested_ip);
             if (!req) {
-                ignore.reason = "REQUEST without server id, requested address or ciaddr";
+                ignore.reason = "DECLINE without requested address";
                 return ignore;
             }
-            if (!pool) return nak(fmt::format("no pool for link {}", ip_str(link)));
-            if (!pool->contains(*req)) return nak(fmt::format("{} is on a foreign subnet", ip_str(*req)));
-            if (const Reservation* r = reservation_for(p); r && r->ip != *req)
-                return nak(fmt::format("{} is reserved {}", ip_str(r->ip), "for this client"));
-            if (auto it = leases_.find(k); it != leases_.end() && it->second.ip != *req &&
-                                           (it->second.infinite() || it->second.expiry > now))
-                return nak(fmt::format("client holds {}, not {}", ip_str(it->second.ip), ip_str(*req)));
-            if (!available(*req, k, now)) return nak(fmt::format("{} is in use", ip_str(*req)));
+            if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == *req) erase_lease(k);
+            declined_[*req] = now + config_.decline_hold_seconds;
+            offered_ip_.erase(*req);
+            dirty_ = true;
+            ignore.reason = fmt::format("{} declined; held for {} s", ip_str(*req), config_.decline_hold_seconds);
+            return ignore;
+        }
+        case MessageType::release: {
+            if (sid && *sid != server_id) {
+                ignore.reason = "RELEASE for another server";
+                return ignore;
+            }
             auto it = leases_.find(k);
-            const bool known = it != leases_.end() && it->second.ip == *req;
-            if (!known && !pool->in_range(*req) && !reservation_for(p))
-                return nak(fmt::format("{} is outside the pool", ip_str(*req)));
-            return ack(p, k, *pool, *req, now);
-        }
-        // RENEWING (unicast) / REBINDING (broadcast): ciaddr set
-        const PoolConfig* cpool = pool && pool->contains(p.ciaddr) ? pool : pool_for(p.ciaddr);
-        if (!cpool) return nak(fmt::format("{} is on a foreign subnet", ip_str(p.ciaddr)));
-        auto it = leases_.find(k);
-        if (it != leases_.end() && it->second.ip == p.ciaddr) return ack(p, k, *cpool, p.ciaddr, now);
-        if (available(p.ciaddr, k, now) && (cpool->in_range(p.ciaddr) || reservation_for(p)))
-            return ack(p, k, *cpool, p.ciaddr, now);
-        return nak(fmt::format("{} is not leased to this client", ip_str(p.ciaddr)));
-    }
-    case MessageType::decline: {
-        if (sid && *sid != server_id) {
-            ignore.reason = "DECLINE for another server";
+            if (it != leases_.end() && it->second.ip == p.ciaddr && !it->second.infinite()) {
+                erase_lease(k);
+                ignore.reason = fmt::format("{} released", ip_str(p.ciaddr));
+            } else {
+                ignore.reason = fmt::format("RELEASE of {} which this client does not hold", ip_str(p.ciaddr));
+            }
             return ignore;
         }
-        auto req = p.get_ip(opt::requested_ip);
-        if (!req) {
-            ignore.reason = "DECLINE without requested address";
-            return ignore;
+        case MessageType::inform: {
+            const PoolConfig* ipool = pool_for(p.ciaddr) ? pool_for(p.ciaddr) : pool;
+            if (!ipool) {
+                ignore.reason = "INFORM from a foreign subnet";
+                return ignore;
+            }
+            Decision d;
+            d.kind = Decision::Kind::ack;
+            d.inform = true;
+            d.grant = grant_for(*ipool, 0, nullptr, now);
+            return d;
         }
-        if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == *req) erase_lease(k);
-        declined_[*req] = now + config_.decline_hold_seconds;
-        offered_ip_.erase(*req);
-        dirty_ = true;
-        ignore.reason = fmt::format("{} declined; held for {} s", ip_str(*req), config_.decline_hold_seconds);
-        return ignore;
-    }
-    case MessageType::release: {
-        if (sid && *sid != server_id) {
-            ignore.reason = "RELEASE for another server";
-            return ignore;
-        }
-        auto it = leases_.find(k);
-        if (it != leases_.end() && it->second.ip == p.ciaddr && !it->second.infinite()) {
-            erase_lease(k);
-            ignore.reason = fmt::format("{} released", ip_str(p.ciaddr));
-        } else {
-            ignore.reason = fmt::format("RELEASE of {} which this client does not hold", ip_str(p.ciaddr));
-        }
-        return ignore;
-    }
-    case MessageType::inform: {
-        const PoolConfig* ipool = pool_for(p.ciaddr) ? pool_for(p.ciaddr) : pool;
-        if (!ipool) {
-            ignore.reason = "INFORM from a foreign subnet";
-            return ignore;
-        }
-        Decision d;
-        d.kind = Decision::Kind::ack;
-        d.inform = true;
-        d.grant = grant_for(*ipool, 0, nullptr, now);
-        return d;
-    }
-    default: ignore.reason = fmt::format("{} is not for a server", message_type_name(*mt)); return ignore;
+        default: ignore.reason = fmt::format("{} is not for a server", message_type_name(*mt)); return ignore;
     }
 }
 

@@ -59,6 +59,9 @@ public:
     // `link` selects the subnet: giaddr when relayed, else the ingress interface's address.
     Decision handle(const Packet& request, Ipv4 server_id, Ipv4 link, int64_t now);
 
+    // Replaces the static reservations (device records changed); leases and offers stay.
+    void set_reservations(std::vector<Reservation> reservations);
+
     // Restores leases (from the lease file) and declined addresses.
     void load(const std::vector<Lease>& leases, const std::vector<Declined>& declined, int64_t now);
     std::vector<Lease> leases() const;  // sorted by address

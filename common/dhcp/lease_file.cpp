@@ -94,8 +94,8 @@ LeaseFile parse_lease_file(std::string_view text, std::vector<std::string>* warn
 }
 
 std::string format_lease_line(const Lease& l) {
-    return fmt::format("{} {} {} {} {}\n", l.expiry, hwaddr_str(l), ip_str(l.ip),
-                       l.hostname.empty() ? "*" : l.hostname, l.client_id.empty() ? "*" : mac_str(l.client_id));
+    return fmt::format("{} {} {} {} {}\n", l.expiry, hwaddr_str(l), ip_str(l.ip), l.hostname.empty() ? "*" : l.hostname,
+                       l.client_id.empty() ? "*" : mac_str(l.client_id));
 }
 
 std::string format_lease_file(const LeaseFile& f) {

@@ -14,7 +14,7 @@ namespace mb::dhcp {
 struct Lease {
     int64_t expiry = 0;  // epoch seconds, 0 = infinite
     uint8_t hwtype = 1;
-    Bytes hwaddr;        // normally 6 bytes
+    Bytes hwaddr;  // normally 6 bytes
     Ipv4 ip = 0;
     std::string hostname;  // "" = '*'
     Bytes client_id;       // empty = '*'

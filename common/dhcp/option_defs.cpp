@@ -160,77 +160,78 @@ nlohmann::ordered_json option_to_json(uint8_t code, std::span<const uint8_t> d, 
     const std::string hex = to_hex(d);
     if (!def) return hex;
     switch (def->type) {
-    case T::ip:
-        if (d.size() == 4) return ip_str(be(d, 0, 4));
-        return hex;
-    case T::ips: {
-        if (d.empty() || d.size() % 4) return hex;
-        auto a = nlohmann::ordered_json::array();
-        for (size_t i = 0; i < d.size(); i += 4) a.push_back(ip_str(be(d, i, 4)));
-        return a;
-    }
-    case T::u8: return d.size() == 1 ? nlohmann::ordered_json(d[0]) : nlohmann::ordered_json(hex);
-    case T::u16: return d.size() == 2 ? nlohmann::ordered_json(be(d, 0, 2)) : nlohmann::ordered_json(hex);
-    case T::u32: return d.size() == 4 ? nlohmann::ordered_json(be(d, 0, 4)) : nlohmann::ordered_json(hex);
-    case T::i32:
-        return d.size() == 4 ? nlohmann::ordered_json(static_cast<int32_t>(be(d, 0, 4))) : nlohmann::ordered_json(hex);
-    case T::flag: return d.size() == 1 ? nlohmann::ordered_json(d[0] != 0) : nlohmann::ordered_json(hex);
-    case T::string: return printable(d) ? nlohmann::ordered_json(text_of(d)) : nlohmann::ordered_json(hex);
-    case T::bytes: return hex;
-    case T::u8s: {
-        auto a = nlohmann::ordered_json::array();
-        for (uint8_t b : d) a.push_back(b);
-        return a;
-    }
-    case T::u16s: {
-        if (d.size() % 2) return hex;
-        auto a = nlohmann::ordered_json::array();
-        for (size_t i = 0; i < d.size(); i += 2) a.push_back(be(d, i, 2));
-        return a;
-    }
-    case T::message_type:
-        if (d.size() == 1 && d[0] >= 1 && d[0] <= 8) return message_type_name(static_cast<MessageType>(d[0]));
-        return hex;
-    case T::client_id: return mac_str(d);
-    case T::user_class: {
-        auto uc = parse_user_class(d);
-        auto classes = nlohmann::ordered_json::array();
-        for (const auto& item : uc.items) classes.push_back(text_of(item));
-        return {{"format", uc.raw ? "raw" : "rfc3004"}, {"classes", classes}};
-    }
-    case T::vendor: return pxe_vendor ? pxe_json(d) : nlohmann::ordered_json(hex);
-    case T::relay: {
-        auto subs = parse_suboptions(d);
-        return subs ? subs_json(*subs, relay_suboption_name) : nlohmann::ordered_json(hex);
-    }
-    case T::ipxe: {
-        auto subs = parse_suboptions(d);
-        return subs ? subs_json(*subs, ipxe_suboption_name) : nlohmann::ordered_json(hex);
-    }
-    case T::arch: {
-        if (d.empty() || d.size() % 2) return hex;
-        auto a = nlohmann::ordered_json::array();
-        for (size_t i = 0; i < d.size(); i += 2) {
-            uint16_t v = static_cast<uint16_t>(be(d, i, 2));
-            a.push_back({{"code", v}, {"name", arch_name(v)}});
+        case T::ip:
+            if (d.size() == 4) return ip_str(be(d, 0, 4));
+            return hex;
+        case T::ips: {
+            if (d.empty() || d.size() % 4) return hex;
+            auto a = nlohmann::ordered_json::array();
+            for (size_t i = 0; i < d.size(); i += 4) a.push_back(ip_str(be(d, i, 4)));
+            return a;
         }
-        return a;
-    }
-    case T::nii:
-        if (d.size() == 3) return {{"type", d[0]}, {"major", d[1]}, {"minor", d[2]}};
-        return hex;
-    case T::uuid: {
-        auto u = client_uuid(d);
-        if (!u) return hex;
-        nlohmann::ordered_json j{{"type", u->type}, {"guid", u->guid()}};
-        if (auto pi = pi_identity(d)) {
-            j["pi"] = {{"fourcc", text_of(pi->fourcc)},
-                       {"revision", fmt::format("{:06x}", pi->revision)},
-                       {"mac_tail", mac_str(pi->mac_tail)},
-                       {"serial", fmt::format("{:08x}", pi->serial)}};
+        case T::u8: return d.size() == 1 ? nlohmann::ordered_json(d[0]) : nlohmann::ordered_json(hex);
+        case T::u16: return d.size() == 2 ? nlohmann::ordered_json(be(d, 0, 2)) : nlohmann::ordered_json(hex);
+        case T::u32: return d.size() == 4 ? nlohmann::ordered_json(be(d, 0, 4)) : nlohmann::ordered_json(hex);
+        case T::i32:
+            return d.size() == 4 ? nlohmann::ordered_json(static_cast<int32_t>(be(d, 0, 4)))
+                                 : nlohmann::ordered_json(hex);
+        case T::flag: return d.size() == 1 ? nlohmann::ordered_json(d[0] != 0) : nlohmann::ordered_json(hex);
+        case T::string: return printable(d) ? nlohmann::ordered_json(text_of(d)) : nlohmann::ordered_json(hex);
+        case T::bytes: return hex;
+        case T::u8s: {
+            auto a = nlohmann::ordered_json::array();
+            for (uint8_t b : d) a.push_back(b);
+            return a;
         }
-        return j;
-    }
+        case T::u16s: {
+            if (d.size() % 2) return hex;
+            auto a = nlohmann::ordered_json::array();
+            for (size_t i = 0; i < d.size(); i += 2) a.push_back(be(d, i, 2));
+            return a;
+        }
+        case T::message_type:
+            if (d.size() == 1 && d[0] >= 1 && d[0] <= 8) return message_type_name(static_cast<MessageType>(d[0]));
+            return hex;
+        case T::client_id: return mac_str(d);
+        case T::user_class: {
+            auto uc = parse_user_class(d);
+            auto classes = nlohmann::ordered_json::array();
+            for (const auto& item : uc.items) classes.push_back(text_of(item));
+            return {{"format", uc.raw ? "raw" : "rfc3004"}, {"classes", classes}};
+        }
+        case T::vendor: return pxe_vendor ? pxe_json(d) : nlohmann::ordered_json(hex);
+        case T::relay: {
+            auto subs = parse_suboptions(d);
+            return subs ? subs_json(*subs, relay_suboption_name) : nlohmann::ordered_json(hex);
+        }
+        case T::ipxe: {
+            auto subs = parse_suboptions(d);
+            return subs ? subs_json(*subs, ipxe_suboption_name) : nlohmann::ordered_json(hex);
+        }
+        case T::arch: {
+            if (d.empty() || d.size() % 2) return hex;
+            auto a = nlohmann::ordered_json::array();
+            for (size_t i = 0; i < d.size(); i += 2) {
+                uint16_t v = static_cast<uint16_t>(be(d, i, 2));
+                a.push_back({{"code", v}, {"name", arch_name(v)}});
+            }
+            return a;
+        }
+        case T::nii:
+            if (d.size() == 3) return {{"type", d[0]}, {"major", d[1]}, {"minor", d[2]}};
+            return hex;
+        case T::uuid: {
+            auto u = client_uuid(d);
+            if (!u) return hex;
+            nlohmann::ordered_json j{{"type", u->type}, {"guid", u->guid()}};
+            if (auto pi = pi_identity(d)) {
+                j["pi"] = {{"fourcc", text_of(pi->fourcc)},
+                           {"revision", fmt::format("{:06x}", pi->revision)},
+                           {"mac_tail", mac_str(pi->mac_tail)},
+                           {"serial", fmt::format("{:08x}", pi->serial)}};
+            }
+            return j;
+        }
     }
     return hex;
 }
@@ -273,43 +274,43 @@ Bytes encode_option_text(const OptionDef& def, std::string_view text) {
         for (int i = n - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
     };
     switch (def.type) {
-    case T::ip:
-    case T::ips:
-        for (const auto& part : split(text, ',', true)) {
-            auto ip = parse_ip(part);
-            if (!ip) throw bad();
-            push(*ip, 4);
-        }
-        if (out.empty() || (def.type == T::ip && out.size() != 4)) throw bad();
-        return out;
-    case T::u8:
-    case T::flag:
-    case T::u16:
-    case T::u32:
-    case T::i32:
-    case T::message_type: {
-        int n = def.type == T::u16 ? 2 : (def.type == T::u32 || def.type == T::i32) ? 4 : 1;
-        auto v = parse_uint(trim(text), n == 4 ? 0xffffffffull : n == 2 ? 0xffff : 0xff);
-        if (!v) throw bad();
-        push(static_cast<uint32_t>(*v), n);
-        return out;
-    }
-    case T::u8s:
-    case T::u16s:
-    case T::arch:
-        for (const auto& part : split(text, ',', true)) {
-            auto v = parse_uint(trim(part), def.type == T::u8s ? 0xff : 0xffff);
+        case T::ip:
+        case T::ips:
+            for (const auto& part : split(text, ',', true)) {
+                auto ip = parse_ip(part);
+                if (!ip) throw bad();
+                push(*ip, 4);
+            }
+            if (out.empty() || (def.type == T::ip && out.size() != 4)) throw bad();
+            return out;
+        case T::u8:
+        case T::flag:
+        case T::u16:
+        case T::u32:
+        case T::i32:
+        case T::message_type: {
+            int n = def.type == T::u16 ? 2 : (def.type == T::u32 || def.type == T::i32) ? 4 : 1;
+            auto v = parse_uint(trim(text), n == 4 ? 0xffffffffull : n == 2 ? 0xffff : 0xff);
             if (!v) throw bad();
-            push(static_cast<uint32_t>(*v), def.type == T::u8s ? 1 : 2);
+            push(static_cast<uint32_t>(*v), n);
+            return out;
         }
-        return out;
-    case T::string: return Bytes(text.begin(), text.end());
-    case T::user_class: return encode_user_class(split(text, ',', true));
-    default: {
-        auto hex = parse_hex(text);
-        if (!hex) throw bad();
-        return *hex;
-    }
+        case T::u8s:
+        case T::u16s:
+        case T::arch:
+            for (const auto& part : split(text, ',', true)) {
+                auto v = parse_uint(trim(part), def.type == T::u8s ? 0xff : 0xffff);
+                if (!v) throw bad();
+                push(static_cast<uint32_t>(*v), def.type == T::u8s ? 1 : 2);
+            }
+            return out;
+        case T::string: return Bytes(text.begin(), text.end());
+        case T::user_class: return encode_user_class(split(text, ',', true));
+        default: {
+            auto hex = parse_hex(text);
+            if (!hex) throw bad();
+            return *hex;
+        }
     }
 }
 

@@ -13,13 +13,13 @@
 namespace mb::dhcp {
 
 enum class OptionType {
-    ip,            // one IPv4 address
-    ips,           // list of IPv4 addresses
+    ip,   // one IPv4 address
+    ips,  // list of IPv4 addresses
     u8,
     u16,
     u32,
     i32,
-    flag,          // u8 boolean
+    flag,  // u8 boolean
     string,
     bytes,         // shown as hex
     u8s,           // list of u8 (parameter request list)

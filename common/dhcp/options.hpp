@@ -51,10 +51,10 @@ std::optional<ClientUuid> client_uuid(std::span<const uint8_t> data);  // nullop
 
 // The Pi EEPROM's option 97: "RPi4"/"RPi5" FourCC, board revision (LE), MAC tail, serial (LE).
 struct PiIdentity {
-    std::string fourcc;        // "RPi4"
-    uint32_t revision = 0;     // e.g. 0xc03111
+    std::string fourcc;     // "RPi4"
+    uint32_t revision = 0;  // e.g. 0xc03111
     std::array<uint8_t, 4> mac_tail{};
-    uint32_t serial = 0;       // e.g. 0x5b154510
+    uint32_t serial = 0;  // e.g. 0x5b154510
 };
 std::optional<PiIdentity> pi_identity(std::span<const uint8_t> opt97);
 

@@ -41,8 +41,8 @@ void parse_area(std::span<const uint8_t> wire, size_t begin, size_t end, std::st
             throw data_error(fmt::format("DHCP {}: option {} at offset {} has no length byte", area, code, i));
         size_t len = wire[i + 1];
         if (i + 2 + len > end)
-            throw data_error(fmt::format("DHCP {}: option {} at offset {} has length {} but only {} bytes remain",
-                                         area, code, i, len, end - i - 2));
+            throw data_error(fmt::format("DHCP {}: option {} at offset {} has length {} but only {} bytes remain", area,
+                                         code, i, len, end - i - 2));
         auto it = std::find_if(opts.begin(), opts.end(), [&](const Option& o) { return o.code == code; });
         if (it == opts.end()) {
             opts.push_back(Option{code, Bytes(wire.begin() + i + 2, wire.begin() + i + 2 + len)});
@@ -57,14 +57,14 @@ void parse_area(std::span<const uint8_t> wire, size_t begin, size_t end, std::st
 
 std::string_view message_type_name(MessageType t) {
     switch (t) {
-    case MessageType::discover: return "DISCOVER";
-    case MessageType::offer: return "OFFER";
-    case MessageType::request: return "REQUEST";
-    case MessageType::decline: return "DECLINE";
-    case MessageType::ack: return "ACK";
-    case MessageType::nak: return "NAK";
-    case MessageType::release: return "RELEASE";
-    case MessageType::inform: return "INFORM";
+        case MessageType::discover: return "DISCOVER";
+        case MessageType::offer: return "OFFER";
+        case MessageType::request: return "REQUEST";
+        case MessageType::decline: return "DECLINE";
+        case MessageType::ack: return "ACK";
+        case MessageType::nak: return "NAK";
+        case MessageType::release: return "RELEASE";
+        case MessageType::inform: return "INFORM";
     }
     return "UNKNOWN";
 }
@@ -92,7 +92,8 @@ Packet Packet::unpack(std::span<const uint8_t> wire) {
     if (cookie != kMagicCookie)
         throw data_error(fmt::format("DHCP magic cookie at offset {}: {:08x}, expected 63825363", kFixedSize, cookie));
     parse_area(wire, kFixedSize + 4, wire.size(), "options", p.options_);
-    auto ov = std::find_if(p.options_.begin(), p.options_.end(), [](const Option& o) { return o.code == opt::overload; });
+    auto ov =
+        std::find_if(p.options_.begin(), p.options_.end(), [](const Option& o) { return o.code == opt::overload; });
     if (ov != p.options_.end()) {
         if (ov->data.size() != 1 || ov->data[0] < 1 || ov->data[0] > 3)
             throw data_error(fmt::format("DHCP option 52 (overload): invalid value of {} bytes", ov->data.size()));
@@ -147,7 +148,8 @@ Bytes Packet::pack(size_t max_size) const {
         if (o.code != opt::message_type && o.code != opt::pad && o.code != opt::end) emit(o);
     out.push_back(opt::end);
     if (out.size() > max_size)
-        throw data_error(fmt::format("DHCP reply of {} bytes exceeds the client's maximum of {}", out.size(), max_size));
+        throw data_error(
+            fmt::format("DHCP reply of {} bytes exceeds the client's maximum of {}", out.size(), max_size));
     if (out.size() < kMinBootpSize) out.resize(kMinBootpSize, 0);
     return out;
 }
@@ -177,7 +179,9 @@ void Packet::remove(uint8_t code) {
     std::erase_if(options_, [code](const Option& o) { return o.code == code; });
 }
 
-void Packet::set_u16(uint8_t code, uint16_t v) { set(code, Bytes{static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)}); }
+void Packet::set_u16(uint8_t code, uint16_t v) {
+    set(code, Bytes{static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)});
+}
 
 void Packet::set_u32(uint8_t code, uint32_t v) {
     Bytes b;

@@ -30,18 +30,18 @@ enum class MessageType : uint8_t {
 std::string_view message_type_name(MessageType t);  // "DISCOVER"...
 
 namespace opt {  // option codes used by name in the code
-inline constexpr uint8_t pad = 0, subnet_mask = 1, router = 3, dns = 6, hostname = 12, domain_name = 15,
-                         broadcast = 28, vendor_specific = 43, requested_ip = 50, lease_time = 51, overload = 52,
-                         message_type = 53, server_id = 54, param_request = 55, message = 56, max_size = 57,
-                         renewal_time = 58, rebinding_time = 59, vendor_class = 60, client_id = 61,
-                         tftp_server = 66, bootfile = 67, user_class = 77, relay_agent = 82, client_arch = 93,
-                         client_nii = 94, client_uuid = 97, ipxe_encap = 175, end = 255;
+inline constexpr uint8_t pad = 0, subnet_mask = 1, router = 3, dns = 6, hostname = 12, domain_name = 15, broadcast = 28,
+                         vendor_specific = 43, requested_ip = 50, lease_time = 51, overload = 52, message_type = 53,
+                         server_id = 54, param_request = 55, message = 56, max_size = 57, renewal_time = 58,
+                         rebinding_time = 59, vendor_class = 60, client_id = 61, tftp_server = 66, bootfile = 67,
+                         user_class = 77, relay_agent = 82, client_arch = 93, client_nii = 94, client_uuid = 97,
+                         ipxe_encap = 175, end = 255;
 }
 
 inline constexpr uint32_t kMagicCookie = 0x63825363;
-inline constexpr size_t kFixedSize = 236;          // op .. file
-inline constexpr size_t kMinMessageSize = 576;     // RFC 2131 default maximum without option 57
-inline constexpr size_t kMinBootpSize = 300;       // BOOTP minimum; replies are zero-filled to this
+inline constexpr size_t kFixedSize = 236;       // op .. file
+inline constexpr size_t kMinMessageSize = 576;  // RFC 2131 default maximum without option 57
+inline constexpr size_t kMinBootpSize = 300;    // BOOTP minimum; replies are zero-filled to this
 
 struct Option {
     uint8_t code;

@@ -11,18 +11,18 @@ namespace mb::dhcp {
 BootFileFamily boot_family(uint16_t arch) {
     if (arch <= 5) return BootFileFamily::bios;
     switch (arch) {
-    case 6:
-    case 7:
-    case 8:
-    case 9:
-    case 15:
-    case 16: return BootFileFamily::x64;
-    case 10:
-    case 11:
-    case 18:
-    case 19:
-    case 41: return BootFileFamily::arm64;
-    default: return BootFileFamily::none;
+        case 6:
+        case 7:
+        case 8:
+        case 9:
+        case 15:
+        case 16: return BootFileFamily::x64;
+        case 10:
+        case 11:
+        case 18:
+        case 19:
+        case 41: return BootFileFamily::arm64;
+        default: return BootFileFamily::none;
     }
 }
 
@@ -30,10 +30,10 @@ namespace {
 
 std::string family_file(BootFileFamily f, const BootSettings& s) {
     switch (f) {
-    case BootFileFamily::bios: return s.bios_boot_file;
-    case BootFileFamily::x64: return s.x64_boot_file;
-    case BootFileFamily::arm64: return s.arm64_boot_file;
-    case BootFileFamily::none: return "";
+        case BootFileFamily::bios: return s.bios_boot_file;
+        case BootFileFamily::x64: return s.x64_boot_file;
+        case BootFileFamily::arm64: return s.arm64_boot_file;
+        case BootFileFamily::none: return "";
     }
     return "";
 }
@@ -41,6 +41,13 @@ std::string family_file(BootFileFamily f, const BootSettings& s) {
 std::string dashed_mac(const Packet& p) {
     const auto m = p.mac();
     return fmt::format("{:02x}-{:02x}-{:02x}-{:02x}-{:02x}-{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+std::string base_url(const BootSettings& s) {
+    std::string url = s.http_base_url;
+    if (auto pos = url.find("{server}"); pos != std::string::npos) url.replace(pos, 8, ip_str(s.server_id));
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
 }
 
 std::string trim_slash(std::string s) {
@@ -60,24 +67,25 @@ std::string boot_target(const Packet& request, const Classification& c, const De
     if (!device.allow_pxe) return "";
     std::optional<uint16_t> arch = device.arch_override ? device.arch_override : c.arch;
     switch (c.cls) {
-    case ClientClass::ipxe: {
-        if (!device.ipxe_script_url.empty()) return device.ipxe_script_url;
-        if (s.http_base_url.empty()) return "";
-        std::string path = s.ipxe_script_path;
-        if (auto pos = path.find("{mac}"); pos != std::string::npos) path.replace(pos, 5, dashed_mac(request));
-        return trim_slash(s.http_base_url) + path;
-    }
-    case ClientClass::http_boot: {
-        if (s.http_base_url.empty() || !arch) return "";
-        std::string file = family_file(boot_family(*arch), s);
-        if (file.empty()) return "";
-        return trim_slash(s.http_base_url) + trim_slash(s.http_boot_path) + "/" + file;
-    }
-    case ClientClass::pxe:
-        if (!arch) return "";
-        return family_file(boot_family(*arch), s);
-    case ClientClass::pi_bootloader:
-    case ClientClass::plain: return "";
+        case ClientClass::ipxe: {
+            if (!device.ipxe_script_url.empty()) return device.ipxe_script_url;
+            if (s.http_base_url.empty()) return "";
+            std::string path = s.ipxe_script_path;
+            if (auto pos = path.find("{mac}"); pos != std::string::npos) path.replace(pos, 5, dashed_mac(request));
+            return base_url(s) + path;
+        }
+        case ClientClass::http_boot: {
+            if (s.http_base_url.empty() || !arch) return "";
+            std::string file = family_file(boot_family(*arch), s);
+            if (file.empty()) return "";
+            return base_url(s) + trim_slash(s.http_boot_path) + "/" + file;
+        }
+        case ClientClass::pxe:
+            if (!device.boot_file.empty()) return device.boot_file;
+            if (!arch) return "";
+            return family_file(boot_family(*arch), s);
+        case ClientClass::pi_bootloader:
+        case ClientClass::plain: return "";
     }
     return "";
 }
@@ -89,7 +97,9 @@ Bytes pi_vendor_options(std::string_view menu_text) {
     return encode_suboptions({SubOption{6, {0x03}}, SubOption{10, {0x00, 'P', 'X', 'E'}}, SubOption{9, menu}});
 }
 
-Bytes pxe_vendor_options() { return encode_suboptions({SubOption{6, {0x08}}}); }
+Bytes pxe_vendor_options() {
+    return encode_suboptions({SubOption{6, {0x08}}});
+}
 
 size_t max_reply_size(const Packet& request) {
     if (auto v = request.get_u16(opt::max_size)) return std::max<size_t>(*v, kMinMessageSize);
@@ -138,33 +148,33 @@ std::optional<Packet> build_reply(const ReplyRequest& r) {
     }
 
     switch (cls) {
-    case ClientClass::pi_bootloader:
-        p.siaddr = tftp;
-        p.set_string(opt::vendor_class, "PXEClient");
-        if (const Bytes* o97 = q.get(opt::client_uuid)) p.set(opt::client_uuid, *o97);
-        p.set(opt::vendor_specific, pi_vendor_options(s.pi_menu_text));
-        if (full) p.set_string(opt::tftp_server, ip_str(tftp));
-        break;
-    case ClientClass::pxe:
-        if (target.empty()) break;
-        p.siaddr = tftp;
-        p.set_string(opt::vendor_class, "PXEClient");
-        if (const Bytes* o97 = q.get(opt::client_uuid)) p.set(opt::client_uuid, *o97);
-        p.set(opt::vendor_specific, pxe_vendor_options());
-        put_boot_file(p, target, false);
-        break;
-    case ClientClass::http_boot:
-        if (target.empty()) break;
-        p.set_string(opt::vendor_class, "HTTPClient");
-        put_boot_file(p, target, true);
-        break;
-    case ClientClass::ipxe:
-        if (target.empty()) break;
-        p.siaddr = tftp;
-        put_boot_file(p, target, false);
-        if (full && s.ipxe_no_pxedhcp) p.set(opt::ipxe_encap, Bytes{0xb0, 0x01, 0x01});
-        break;
-    case ClientClass::plain: break;
+        case ClientClass::pi_bootloader:
+            p.siaddr = tftp;
+            p.set_string(opt::vendor_class, "PXEClient");
+            if (const Bytes* o97 = q.get(opt::client_uuid)) p.set(opt::client_uuid, *o97);
+            p.set(opt::vendor_specific, pi_vendor_options(s.pi_menu_text));
+            if (full) p.set_string(opt::tftp_server, ip_str(tftp));
+            break;
+        case ClientClass::pxe:
+            if (target.empty()) break;
+            p.siaddr = tftp;
+            p.set_string(opt::vendor_class, "PXEClient");
+            if (const Bytes* o97 = q.get(opt::client_uuid)) p.set(opt::client_uuid, *o97);
+            p.set(opt::vendor_specific, pxe_vendor_options());
+            put_boot_file(p, target, false);
+            break;
+        case ClientClass::http_boot:
+            if (target.empty()) break;
+            p.set_string(opt::vendor_class, "HTTPClient");
+            put_boot_file(p, target, true);
+            break;
+        case ClientClass::ipxe:
+            if (target.empty()) break;
+            p.siaddr = tftp;
+            put_boot_file(p, target, false);
+            if (full && s.ipxe_no_pxedhcp) p.set(opt::ipxe_encap, Bytes{0xb0, 0x01, 0x01});
+            break;
+        case ClientClass::plain: break;
     }
     return p;
 }

@@ -15,11 +15,11 @@ enum class ServerMode { proxy, full };
 
 // Server-wide boot settings (metal-boot.yaml `dhcp:` and the addresses of mb-tftp/mb-http).
 struct BootSettings {
-    Ipv4 server_id = 0;    // option 54: our address on the ingress interface
-    Ipv4 tftp_server = 0;  // siaddr and option 66; 0 = server_id
-    std::string pi_menu_text = "Raspberry Pi Boot";  // must equal the EEPROM's PXE_OPTION43
-    std::string http_base_url;                       // "http://10.0.0.1:8080" (mb-http)
-    std::string http_boot_path = "/ipxe";            // HTTP boot URL = base + path + "/" + binary
+    Ipv4 server_id = 0;                                 // option 54: our address on the ingress interface
+    Ipv4 tftp_server = 0;                               // siaddr and option 66; 0 = server_id
+    std::string pi_menu_text = "Raspberry Pi Boot";     // must equal the EEPROM's PXE_OPTION43
+    std::string http_base_url;                          // "http://10.0.0.1:8080" (mb-http); "{server}" = server_id
+    std::string http_boot_path = "/ipxe";               // HTTP boot URL = base + path + "/" + binary
     std::string ipxe_script_path = "/boot/{mac}.ipxe";  // iPXE script URL = base + path ({mac} dashed)
     std::string bios_boot_file = "undionly.kpxe";
     std::string x64_boot_file = "ipxe.efi";
@@ -32,6 +32,7 @@ struct DeviceChoices {
     bool allow_pxe = true;
     std::optional<uint16_t> arch_override;  // replaces option 93 for boot file selection
     std::string ipxe_script_url;            // overrides the default script URL
+    std::string boot_file;                  // overrides the PXE boot file chosen by architecture
     std::string hostname;                   // option 12 in full mode
 };
 

@@ -5,7 +5,7 @@
 namespace mb::dhcp {
 
 Service::Service(ServiceConfig config, LeaseEngine* engine, DeviceLookup devices)
-    : config_(std::move(config)), engine_(engine), devices_(std::move(devices)) {}
+    : config_(std::move(config)), boot_(config_.boot), engine_(engine), devices_(std::move(devices)) {}
 
 Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
     Outcome out;
@@ -20,9 +20,9 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
     }
     out.cls = classify(q, config_.classify);
     DeviceChoices device = devices_ ? devices_(q) : DeviceChoices{};
-    BootSettings boot = config_.boot;
+    BootSettings& boot = boot_;  // no per-packet copy of the strings
     boot.server_id = in.local_address;
-    if (!boot.tftp_server) boot.tftp_server = in.local_address;
+    boot.tftp_server = config_.boot.tftp_server ? config_.boot.tftp_server : in.local_address;
 
     if (in.pxe_port) {  // BINL / PXE boot server on 4011: ACK with the boot file, no address
         if (*mt != MessageType::request && *mt != MessageType::inform) {
@@ -37,15 +37,15 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
         out.note = d.reason;
         if (device.hostname.empty()) device.hostname = d.hostname;
         switch (d.kind) {
-        case Decision::Kind::ignore: return out;
-        case Decision::Kind::nak: out.reply = build_nak(q, in.local_address, d.reason); break;
-        case Decision::Kind::offer:
-        case Decision::Kind::ack: {
-            MessageType t = d.kind == Decision::Kind::offer ? MessageType::offer : MessageType::ack;
-            out.reply = build_reply(
-                ReplyRequest{q, out.cls, t, ServerMode::full, boot, device, &d.grant, d.inform});
-            break;
-        }
+            case Decision::Kind::ignore: return out;
+            case Decision::Kind::nak: out.reply = build_nak(q, in.local_address, d.reason); break;
+            case Decision::Kind::offer:
+            case Decision::Kind::ack: {
+                MessageType t = d.kind == Decision::Kind::offer ? MessageType::offer : MessageType::ack;
+                out.reply =
+                    build_reply(ReplyRequest{q, out.cls, t, ServerMode::full, boot, device, &d.grant, d.inform});
+                break;
+            }
         }
     } else {
         if (*mt != MessageType::discover) {
@@ -54,8 +54,9 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
         }
         out.reply = build_reply(ReplyRequest{q, out.cls, MessageType::offer, ServerMode::proxy, boot, device, nullptr});
         if (!out.reply)
-            out.note = device.allow_pxe ? fmt::format("{} client: nothing to offer in proxy mode", class_name(out.cls.cls))
-                                        : "allow_pxe is false for this device";
+            out.note = device.allow_pxe
+                           ? fmt::format("{} client: nothing to offer in proxy mode", class_name(out.cls.cls))
+                           : "allow_pxe is false for this device";
     }
     if (out.reply) out.destination = reply_destination(q, *out.reply, in.pxe_port, in.src_ip, in.src_port);
     return out;

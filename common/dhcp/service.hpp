@@ -24,7 +24,7 @@ struct Ingress {
     Ipv4 local_address = 0;  // our address on the interface the request arrived on
     Ipv4 src_ip = 0;
     uint16_t src_port = 68;
-    bool pxe_port = false;   // arrived on UDP 4011 (PXE boot server / BINL)
+    bool pxe_port = false;  // arrived on UDP 4011 (PXE boot server / BINL)
 };
 
 struct Outcome {
@@ -45,6 +45,7 @@ public:
 
 private:
     ServiceConfig config_;
+    BootSettings boot_;  // config_.boot with the per-packet server address filled in
     LeaseEngine* engine_;
     DeviceLookup devices_;
 };

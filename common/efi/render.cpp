@@ -41,12 +41,15 @@ void BaseImage::render_region_into(const Variables& device_vars, std::span<uint8
     std::vector<const Variable*> list;
     list.reserve(store_.vars.size() + device_vars.size());
     size_t need = 0;
+    // Same order as a merge into the base set (overrides in place, new ones appended), so that
+    // variables sharing a name keep a deterministic order after the stable name sort.
     for (const auto& v : store_.vars) {
-        if (device_vars.find(v.guid, v.name)) continue;
-        list.push_back(&v);
-        need += record_size(v, l.authenticated);
+        const Variable* d = device_vars.find(v.guid, v.name);
+        list.push_back(d ? d : &v);
+        need += record_size(*list.back(), l.authenticated);
     }
     for (const auto& v : device_vars) {
+        if (store_.vars.find(v.guid, v.name)) continue;
         list.push_back(&v);
         need += record_size(v, l.authenticated);
     }
@@ -64,13 +67,20 @@ std::vector<uint8_t> BaseImage::render_region(const Variables& device_vars) cons
     return region;
 }
 
-std::vector<uint8_t> BaseImage::render(const Variables& device_vars) const {
+void BaseImage::render_into(const Variables& device_vars, std::span<uint8_t> out) const {
     const StoreLayout& l = store_.layout;
-    std::vector<uint8_t> out(image_->size());
-    // Copy everything except the region, then write the region in place.
+    if (out.size() != image_->size()) {
+        throw data_error(fmt::format("render buffer has {} bytes, the image {}", out.size(), image_->size()));
+    }
+    // The region first (it may throw: the buffer is then untouched), then everything around it.
+    render_region_into(device_vars, out.subspan(l.records_begin, l.capacity()));
     std::memcpy(out.data(), image_->data(), l.records_begin);
     std::memcpy(out.data() + l.records_end, image_->data() + l.records_end, image_->size() - l.records_end);
-    render_region_into(device_vars, std::span(out).subspan(l.records_begin, l.capacity()));
+}
+
+std::vector<uint8_t> BaseImage::render(const Variables& device_vars) const {
+    std::vector<uint8_t> out(image_->size());
+    render_into(device_vars, out);
     return out;
 }
 

@@ -52,6 +52,8 @@ public:
     // Base variables with device_vars merged over them by (GUID, name). Throws "varstore is too
     // small" (65) when they do not fit.
     std::vector<uint8_t> render(const Variables& device_vars) const;
+    // Into a caller-owned buffer of size() bytes (reused across requests: no allocation, no page faults).
+    void render_into(const Variables& device_vars, std::span<uint8_t> out) const;
     RenderedImage render_view(const Variables& device_vars) const;
     // Just the record region [records_begin, records_end) of the rendered image.
     std::vector<uint8_t> render_region(const Variables& device_vars) const;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -23,9 +24,15 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 std::shared_ptr<const BaseImage> BaseImage::load(const std::string& path) {
-    const std::string s = slurp(path);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) throw no_input(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
+    std::vector<uint8_t> bytes(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)));
+    in.seekg(0);
+    if (!bytes.empty() && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
+        throw io_error(path + ": read failed", errno);
+    }
     try {
-        return std::make_shared<const BaseImage>(std::vector<uint8_t>(s.begin(), s.end()));
+        return std::make_shared<const BaseImage>(std::move(bytes));
     } catch (const mb::Error& e) {
         throw Error(e.code(), path + ": " + e.what());
     }

@@ -62,6 +62,7 @@ JsonVariable parse_variable(const nlohmann::json& o, const std::string& path) {
     if (name == o.end() || !name->is_string()) fail(path + ".name", "missing or not a string");
     jv.var.name = to_ucs2(name->get_ref<const std::string&>());
     if (jv.var.name.empty()) fail(path + ".name", "empty name");
+    if (jv.var.name.find(u'\0') != std::u16string::npos) fail(path + ".name", "contains a NUL character");
     auto guid = o.find("guid");
     if (guid == o.end() || !guid->is_string()) fail(path + ".guid", "missing or not a string");
     auto g = Guid::parse(guid->get_ref<const std::string&>());
@@ -139,6 +140,8 @@ std::vector<JsonVariable> parse_json(std::string_view text) {
         doc = nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
         throw data_error(fmt::format("JSON syntax error at byte {}: {}", e.byte, e.what()));
+    } catch (const nlohmann::json::exception& e) {
+        throw data_error(fmt::format("JSON error: {}", e.what()));  // e.g. a number that overflows
     }
     const nlohmann::json* list = &doc;
     std::string prefix;

@@ -281,6 +281,16 @@ Store parse_store(std::span<const uint8_t> image, std::optional<size_t> fv_offse
         s.records.push_back(std::move(r));
         p += s.records.back().size;
     }
+    // Live variables in the store order of their winning record (a 0x3F copy that supersedes an
+    // earlier in-transition copy takes its own position, as virt-fw-vars orders its export).
+    if (std::adjacent_find(winner.begin(), winner.end(), std::greater<>()) != winner.end()) {
+        std::vector<size_t> order(winner.size());
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return winner[a] < winner[b]; });
+        Variables sorted;
+        for (size_t i : order) sorted.items().push_back(std::move(s.vars[i]));
+        s.vars = std::move(sorted);
+    }
     s.used_end = std::min(p, end);
     for (size_t i = s.used_end; i < end; ++i) {
         if (image[i] != 0xFF) {
@@ -372,7 +382,7 @@ void write_compact(std::span<uint8_t> image, const StoreLayout& layout, const Va
     }
     const auto blob = serialize_records(vars, layout.authenticated);
     uint8_t* dst = image.data() + layout.records_begin;
-    std::memcpy(dst, blob.data(), blob.size());
+    if (!blob.empty()) std::memcpy(dst, blob.data(), blob.size());
     std::memset(dst + blob.size(), 0xFF, layout.capacity() - blob.size());
 }
 
@@ -429,6 +439,19 @@ std::optional<FormatPreset> preset_for_size(size_t size) {
     if (size == 0x84000) return format_preset("ovmf4m");
     if (size == 64u * 1024 * 1024) return format_preset("aavmf");
     return std::nullopt;
+}
+
+void reset_ftw(std::span<uint8_t> image, const Store& store) {
+    const FtwInfo& f = store.ftw;
+    if (!f.present) throw data_error("no FTW working block found after the store; nothing to reset");
+    const size_t limit = store.layout.has_fv ? store.layout.fv_offset + store.layout.fv_length : image.size();
+    if (f.offset + 32 > image.size() || f.write_queue_size > limit - f.offset - 32) {
+        throw data_error(fmt::format("FTW working block at {}: WriteQueueSize {:#x} does not fit the volume",
+                                     hex_offset(f.offset), f.write_queue_size));
+    }
+    const auto h = ftw_header(f.write_queue_size);
+    std::copy(h.begin(), h.end(), image.begin() + static_cast<long>(f.offset));
+    std::fill_n(image.begin() + static_cast<long>(f.offset + 32), static_cast<size_t>(f.write_queue_size), uint8_t{0xFF});
 }
 
 std::vector<uint8_t> ftw_header(uint64_t write_queue_size) {

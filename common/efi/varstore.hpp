@@ -129,6 +129,10 @@ std::optional<FormatPreset> preset_for_size(size_t size);
 // 0xFF. Refuses (65) when the volume region is not blank unless force.
 void format_volume(std::span<uint8_t> image, size_t offset, const FormatPreset& preset, bool force = false);
 
+// Rewrites the FTW working block header as edk2 formats it and erases its write queue (0xFF), so a
+// pending fault-tolerant write can no longer be replayed over an edit. Throws (65) without an FTW block.
+void reset_ftw(std::span<uint8_t> image, const Store& store);
+
 // Canonical FTW working block header for a given WriteQueueSize (CRC as edk2 computes it).
 std::vector<uint8_t> ftw_header(uint64_t write_queue_size);
 

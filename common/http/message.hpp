@@ -75,7 +75,7 @@ struct FileBody {
     std::string path;
     uint64_t offset = 0;
     uint64_t length = 0;
-    std::shared_ptr<const OpenFile> open;
+    std::shared_ptr<const OpenFile> open = nullptr;
 };
 
 // A body produced while it is sent (e.g. a Talos image tee'd from an upstream download). The

@@ -108,11 +108,13 @@ std::vector<Frame> parse_pcapng(std::span<const uint8_t> b) {
             ifaces.push_back(i);
         } else if (type == 6) {  // enhanced packet
             uint32_t id = r.u32(at + 8);
-            if (id >= ifaces.size()) throw data_error(fmt::format("pcapng packet at offset {}: unknown interface {}", at, id));
+            if (id >= ifaces.size())
+                throw data_error(fmt::format("pcapng packet at offset {}: unknown interface {}", at, id));
             uint64_t ts = uint64_t{r.u32(at + 12)} << 32 | r.u32(at + 16);
             uint32_t incl = r.u32(at + 20);
             if (28 + uint64_t{incl} > len)
-                throw data_error(fmt::format("pcapng packet at offset {}: captured length {} runs past the block", at, incl));
+                throw data_error(
+                    fmt::format("pcapng packet at offset {}: captured length {} runs past the block", at, incl));
             Frame f;
             f.linktype = ifaces[id].linktype;
             f.ts_sec = static_cast<int64_t>(ts / ifaces[id].units_per_sec);
@@ -134,7 +136,9 @@ std::vector<Frame> parse_pcapng(std::span<const uint8_t> b) {
     return frames;
 }
 
-uint16_t be16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
+uint16_t be16(std::span<const uint8_t> b, size_t at) {
+    return static_cast<uint16_t>(b[at] << 8 | b[at + 1]);
+}
 uint32_t be32(std::span<const uint8_t> b, size_t at) {
     return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 | uint32_t{b[at + 2]} << 8 | b[at + 3];
 }
@@ -183,32 +187,32 @@ std::optional<UdpDatagram> decode_udp(uint32_t linktype, std::span<const uint8_t
     size_t ip = 0;
     uint16_t ethertype = 0;
     switch (linktype) {
-    case kEthernet:
-        if (f.size() < 14) return std::nullopt;
-        std::copy_n(f.begin(), 6, u.dst_mac.begin());
-        std::copy_n(f.begin() + 6, 6, u.src_mac.begin());
-        ethertype = be16(f, 12);
-        ip = 14;
-        while ((ethertype == 0x8100 || ethertype == 0x88a8) && f.size() >= ip + 4) {
-            ethertype = be16(f, ip + 2);
-            ip += 4;
-        }
-        break;
-    case kLinuxSll:  // 16-byte header: type, hatype, halen, addr[8], protocol
-        if (f.size() < 16) return std::nullopt;
-        if (be16(f, 4) == 6) std::copy_n(f.begin() + 6, 6, u.src_mac.begin());
-        ethertype = be16(f, 14);
-        ip = 16;
-        break;
-    case kLinuxSll2:  // 20-byte header: protocol, reserved, ifindex, hatype, pkttype, halen, addr[8]
-        if (f.size() < 20) return std::nullopt;
-        ethertype = be16(f, 0);
-        if (f[11] == 6) std::copy_n(f.begin() + 12, 6, u.src_mac.begin());
-        ip = 20;
-        break;
-    case kRaw:
-    case kIpv4: ethertype = 0x0800; break;
-    default: return std::nullopt;
+        case kEthernet:
+            if (f.size() < 14) return std::nullopt;
+            std::copy_n(f.begin(), 6, u.dst_mac.begin());
+            std::copy_n(f.begin() + 6, 6, u.src_mac.begin());
+            ethertype = be16(f, 12);
+            ip = 14;
+            while ((ethertype == 0x8100 || ethertype == 0x88a8) && f.size() >= ip + 4) {
+                ethertype = be16(f, ip + 2);
+                ip += 4;
+            }
+            break;
+        case kLinuxSll:  // 16-byte header: type, hatype, halen, addr[8], protocol
+            if (f.size() < 16) return std::nullopt;
+            if (be16(f, 4) == 6) std::copy_n(f.begin() + 6, 6, u.src_mac.begin());
+            ethertype = be16(f, 14);
+            ip = 16;
+            break;
+        case kLinuxSll2:  // 20-byte header: protocol, reserved, ifindex, hatype, pkttype, halen, addr[8]
+            if (f.size() < 20) return std::nullopt;
+            ethertype = be16(f, 0);
+            if (f[11] == 6) std::copy_n(f.begin() + 12, 6, u.src_mac.begin());
+            ip = 20;
+            break;
+        case kRaw:
+        case kIpv4: ethertype = 0x0800; break;
+        default: return std::nullopt;
     }
     if (ethertype != 0x0800 || f.size() < ip + 20) return std::nullopt;
     if ((f[ip] >> 4) != 4) return std::nullopt;
@@ -228,7 +232,8 @@ std::optional<UdpDatagram> decode_udp(uint32_t linktype, std::span<const uint8_t
     return u;
 }
 
-Bytes build_ipv4_udp(uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport, std::span<const uint8_t> payload) {
+Bytes build_ipv4_udp(uint32_t src_ip, uint32_t dst_ip, uint16_t sport, uint16_t dport,
+                     std::span<const uint8_t> payload) {
     Bytes b;
     const uint16_t udp_len = static_cast<uint16_t>(8 + payload.size());
     b.reserve(20 + udp_len);

@@ -34,7 +34,7 @@ struct UdpDatagram {
     std::array<uint8_t, 6> src_mac{}, dst_mac{};  // zero for raw IP captures
     uint32_t src_ip = 0, dst_ip = 0;              // host order
     uint16_t src_port = 0, dst_port = 0;
-    std::span<const uint8_t> payload;             // points into the frame
+    std::span<const uint8_t> payload;  // points into the frame
 };
 // nullopt for anything that is not an unfragmented IPv4/UDP datagram.
 std::optional<UdpDatagram> decode_udp(uint32_t linktype, std::span<const uint8_t> frame);

@@ -92,7 +92,9 @@ PortStatus parse_status_output(int exit_code, const std::string& out) {
 std::string CommandDriver::run(Action action, const PortRef& port, int* exit_code) {
     auto a = std::string(to_string(action));
     auto it = s_.command.actions.find(a);
-    const std::string& templ = it != s_.command.actions.end() ? it->second : s_.command.command;
+    if (it == s_.command.actions.end())
+        throw Error(kExitUnavailable, fmt::format("switch {}: no {} command configured", s_.name, a));
+    const std::string& templ = it->second;
     auto line = expand_command(templ, action, port);
     log::debug("switch {}: running {}", s_.name, line);
     auto r = run_shell(line, std::chrono::milliseconds(s_.command.timeout_ms));
@@ -129,8 +131,7 @@ PortStatus CommandDriver::status(const PortRef& port) {
 }
 
 void CommandDriver::cycle(const PortRef& port, const CycleOptions& options) {
-    if (s_.command.actions.count("cycle") || s_.command.actions.empty()) {
-        // A single `command` handles every action itself, including cycle.
+    if (s_.command.actions.count("cycle")) {
         run(Action::cycle, port, nullptr);
         return;
     }

@@ -5,7 +5,7 @@
 //   status        stdout JSON {"power": "on|off|powering_on|powering_off|fault", "detail"?, "watts"?}
 //                 or a single word (on/off/...); with empty stdout, exit 0 = on and exit 1 = off.
 //   exit 69 (EX_UNAVAILABLE) from any action = the switch is unreachable.
-// Without a `cycle` command, cycle = off, delay, on, wait for power (Driver::cycle).
+// Without a `cycle` command, cycle = off, delay, on, wait for power (Driver::cycle, needs `status`).
 #include "poe/driver.hpp"
 #include "poe/settings.hpp"
 

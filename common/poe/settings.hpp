@@ -1,28 +1,17 @@
 #pragma once
-// The `poe:` section of metal-boot.yaml: global cycle timing and the switches (or relays, PDUs,
-// VM hosts) that power devices. Parsed with file:line errors; secrets may come from files.
-//
-//   poe:
-//     cycle_delay_ms: 5000
-//     cycle_timeout_ms: 60000
-//     switches:
-//       rack1: {driver: snmp, address: "10.0.0.2:161", version: 2c, community: private}
-//       usw:   {driver: unifi, url: "https://10.0.0.1", site: default, api_key_file: /etc/mb/unifi.key,
-//               device: "f4:e2:c6:50:60:bb", ca_file: /etc/mb/unifi-ca.pem}
-//       vms:   {driver: command, command: "/usr/lib/metal-boot/qemu-power {action} {mac}"}
+// The drivers' view of the `poe:` section of metal-boot.yaml (declared, parsed and documented in
+// config/poe_settings.hpp): plain values with the defaults applied and secrets resolved.
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
 
-namespace YAML {
-class Node;
-}
+#include "config/poe_settings.hpp"
 
 namespace mb::poe {
-
 struct SnmpSettings {
     std::string address;           // host[:port], "udp:" / "udp6:" prefixes allowed
+    uint32_t group = 1;            // pethPsePortGroupIndex when the port has none
     std::string version = "2c";    // 1, 2c or 3
     std::string community = "private";        // write community (v1/v2c)
     std::string read_community;    // read community; empty = community
@@ -51,9 +40,8 @@ struct UnifiSettings {
 };
 
 struct CommandSettings {
-    // Command line with {action} {switch} {port} {mac} placeholders, run by /bin/sh -c with each
-    // substituted value shell-quoted. Per-action overrides win over `command`.
-    std::string command;
+    // Command lines with {action} {switch} {port} {mac} placeholders, run by /bin/sh -c with each
+    // substituted value shell-quoted.
     std::map<std::string, std::string> actions;  // on/off/cycle/status → command line
     int timeout_ms = 30000;
 };
@@ -64,7 +52,6 @@ struct SwitchSettings {
     SnmpSettings snmp;
     UnifiSettings unifi;
     CommandSettings command;
-    std::optional<int> cycle_delay_ms;  // per-switch override
 };
 
 struct PoeSettings {
@@ -76,7 +63,7 @@ struct PoeSettings {
     const SwitchSettings& get(const std::string& name) const;  // throws kExitConfig naming the switch
 };
 
-// Parses the `poe:` node; `source` names the file in errors. An undefined node yields defaults.
-PoeSettings parse_poe_settings(const YAML::Node& node, const std::string& source);
+SwitchSettings from_config(const config::PoeSwitch& s);
+PoeSettings from_config(const config::PoeSettings& s);
 
 }  // namespace mb::poe

@@ -20,10 +20,10 @@
 
 namespace mb::poe {
 
-std::pair<uint32_t, uint32_t> parse_pse_port(const std::string& text) {
+std::pair<uint32_t, uint32_t> parse_pse_port(const std::string& text, uint32_t default_group) {
     auto t = std::string(trim(text));
     auto sep = t.find_first_of("./");
-    std::optional<uint64_t> g = 1, p;
+    std::optional<uint64_t> g = default_group, p;
     if (sep == std::string::npos) {
         p = parse_uint(t, 0xFFFFFFFF);
     } else {
@@ -212,7 +212,7 @@ private:
 SnmpDriver::SnmpDriver(SwitchSettings s) : s_(std::move(s)) {}
 
 void SnmpDriver::set_admin(const PortRef& port, long value) {
-    auto [g, p] = parse_pse_port(port.port);
+    auto [g, p] = parse_pse_port(port.port, s_.snmp.group);
     Session session(s_, true);
     session.set_int(fmt::format("{}.3.{}.{}", kPethPsePortEntry, g, p), value);
 }
@@ -221,7 +221,7 @@ void SnmpDriver::on(const PortRef& port) { set_admin(port, 1); }
 void SnmpDriver::off(const PortRef& port) { set_admin(port, 2); }
 
 PortStatus SnmpDriver::status(const PortRef& port) {
-    auto [g, p] = parse_pse_port(port.port);
+    auto [g, p] = parse_pse_port(port.port, s_.snmp.group);
     Session session(s_, false);
     long admin = session.get_int(fmt::format("{}.3.{}.{}", kPethPsePortEntry, g, p));
     long det = session.get_int(fmt::format("{}.6.{}.{}", kPethPsePortEntry, g, p));

@@ -14,8 +14,8 @@ namespace mb::poe {
 
 inline constexpr const char* kPethPsePortEntry = "1.3.6.1.2.1.105.1.1.1";
 
-// (group, port) from the port text; throws kExitDataErr.
-std::pair<uint32_t, uint32_t> parse_pse_port(const std::string& text);
+// (group, port) from the port text ("5" = default_group.5); throws kExitDataErr.
+std::pair<uint32_t, uint32_t> parse_pse_port(const std::string& text, uint32_t default_group = 1);
 
 // Maps AdminEnable and DetectionStatus to a power state (pure; §1.3 of poe.md).
 PortStatus pse_status(long admin_enable, long detection_status);

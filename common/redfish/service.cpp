@@ -133,7 +133,7 @@ const DeviceInfo* Service::find_device(std::string_view id) {
 
 std::string Service::etag_of(const ojson& body) {
     uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : body.dump()) {
+    for (unsigned char c : body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
         h ^= c;
         h *= 1099511628211ULL;
     }
@@ -427,7 +427,9 @@ http::Response Service::handle_at(const http::Request& req, std::chrono::system_
         mit->second.handler(hctx, r);
         return finish(req, r, allow, is_get);
     } catch (const std::exception& e) {
-        log::error("{} {}: {}", method, req.path, e.what());
+        static log::RateLimiter limiter(1.0, 5.0);
+        log::write_limited(limiter, log::Level::error, "request failed",
+                           {{"method", method}, {"path", req.path}, {"error", e.what()}});
         r = Reply{};
         messages::internal_error(r);
         return finish(req, r, allow, false);
@@ -444,7 +446,7 @@ http::Response Service::finish(const http::Request& req, Reply& r, const std::st
     for (auto& [k, v] : r.headers) res.headers.add(k, v);
     if (has_body && !res.headers.has("Content-Type")) {
         res.headers.add("Content-Type", "application/json;charset=utf-8");
-        res.body = r.body.dump();
+        res.body = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else if (has_body && r.body.is_string()) {
         res.body = r.body.get<std::string>();
     }

@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <condition_variable>
 #include <deque>
@@ -10,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
@@ -70,8 +70,8 @@ bool url_safe(const std::string& s) {
 }  // namespace
 
 struct TreeBackend::Shared {
-    fs::path root;
     std::mutex mutex;
+    std::shared_ptr<const config::Snapshot> snapshot;
     std::condition_variable idle;
     std::unique_ptr<poe::Fleet> fleet;
     struct Queue {
@@ -90,32 +90,29 @@ struct TreeBackend::Shared {
     fs::file_time_type version_mtime{};
 
     poe::Fleet& fleet_locked() {
-        if (!fleet) fleet = std::make_unique<poe::Fleet>(poe::Fleet::load(root));
+        if (!fleet) fleet = std::make_unique<poe::Fleet>(snapshot);
         return *fleet;
     }
 };
 
-TreeBackend::TreeBackend(fs::path root) : root_(std::move(root)), shared_(std::make_shared<Shared>()) {
-    shared_->root = root_;
-    try {
-        std::lock_guard lock(shared_->mutex);
-        shared_->fleet_locked();
-    } catch (const Error& e) {
-        log::error("poe settings: {} (power actions unavailable until fixed)", e.what());
-    }
+TreeBackend::TreeBackend(std::shared_ptr<const config::Snapshot> snapshot)
+    : tree_(snapshot->tree), shared_(std::make_shared<Shared>()) {
+    set_snapshot(std::move(snapshot));
 }
 
 TreeBackend::~TreeBackend() { drain(); }
 
-void TreeBackend::reload() {
+void TreeBackend::set_snapshot(std::shared_ptr<const config::Snapshot> snapshot) {
+    std::unique_ptr<poe::Fleet> fleet;
     try {
-        auto f = std::make_unique<poe::Fleet>(poe::Fleet::load(root_));
-        std::lock_guard lock(shared_->mutex);
-        shared_->fleet = std::move(f);
-        shared_->cache.clear();
+        fleet = std::make_unique<poe::Fleet>(snapshot);
     } catch (const Error& e) {
-        log::error("poe settings not reloaded, keeping the previous ones: {}", e.what());
+        log::error("poe settings: {} (power actions unavailable until fixed)", e.what());
     }
+    std::lock_guard lock(shared_->mutex);
+    shared_->snapshot = std::move(snapshot);
+    shared_->fleet = std::move(fleet);
+    shared_->cache.clear();
 }
 
 void TreeBackend::drain() {
@@ -124,41 +121,21 @@ void TreeBackend::drain() {
 }
 
 std::vector<DeviceInfo> TreeBackend::devices() {
+    std::shared_ptr<const config::Snapshot> snap;
+    {
+        std::lock_guard lock(shared_->mutex);
+        snap = shared_->snapshot;
+    }
     std::vector<DeviceInfo> out;
-    auto dir = root_ / "devices";
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return out;
-    std::vector<fs::path> files;
-    for (auto& e : fs::directory_iterator(dir, ec))
-        if (e.path().extension() == ".yaml") files.push_back(e.path());
-    std::sort(files.begin(), files.end());
-    for (auto& f : files) {
-        auto mac = device::Mac::parse(f.stem().string());
-        if (!mac) continue;
+    for (const auto& [mac, rec] : snap->devices) {
         DeviceInfo d;
-        d.mac = *mac;
-        d.id = mac->dashed();
-        try {
-            auto doc = YAML::LoadFile(f.string());
-            if (doc.IsMap()) {
-                for (const char* k : {"name", "hostname"})
-                    if (doc[k] && doc[k].IsScalar() && d.name.empty()) d.name = doc[k].as<std::string>();
-                if (doc["serial"] && doc["serial"].IsScalar()) d.serial = doc["serial"].as<std::string>();
-                if (doc["revision"] && doc["revision"].IsScalar())
-                    d.revision = device::BoardRevision::parse(doc["revision"].as<std::string>());
-                d.has_power = doc["power"] && doc["power"].IsMap() && doc["power"]["switch"] && doc["power"]["port"];
-            }
-        } catch (const YAML::Exception& e) {
-            log::warn("{}: {} (device listed without its record)", f.string(), e.what());
-        }
-        if (!d.has_power) {
-            std::lock_guard lock(shared_->mutex);
-            try {
-                d.has_power = shared_->fleet && shared_->fleet->locate(d.mac).has_value();
-            } catch (const Error&) {
-            }
-        }
-        if (url_safe(d.name)) d.id = d.name;
+        d.mac = mac;
+        d.id = rec.id();
+        d.name = !rec.name.empty() ? rec.name : rec.hostname;
+        d.serial = !rec.serial.empty() ? rec.serial : rec.observed.serial;
+        if (!rec.observed.revision.empty()) d.revision = device::BoardRevision::parse(rec.observed.revision);
+        d.has_power = !rec.power.switch_name.empty() && rec.power.port > 0;
+        if (!url_safe(d.id)) d.id = mac.dashed();
         out.push_back(std::move(d));
     }
     return out;
@@ -178,7 +155,8 @@ PowerInfo TreeBackend::power(const DeviceInfo& d) {
         if (c != shared_->cache.end() && now - c->second.at < ttl) return c->second.info;
         if (!d.has_power) return {"", "Warning", "no power port configured"};
         try {
-            auto& fleet = shared_->fleet_locked();
+            if (!shared_->fleet) throw config_error("the poe settings are unusable (see the log)");
+            auto& fleet = *shared_->fleet;
             port = fleet.locate(d.mac);
             if (port) driver = fleet.driver(port->switch_name);
         } catch (const Error& e) {
@@ -222,12 +200,13 @@ void TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
             poe::CycleOptions opts;
             {
                 std::lock_guard lock(shared->mutex);
-                auto& fleet = shared->fleet_locked();
+                if (!shared->fleet) throw config_error("the poe settings are unusable (see the log)");
+                auto& fleet = *shared->fleet;
                 auto where = fleet.locate(mac);
                 if (!where) throw Error(kExitNoInput, fmt::format("{} has no power port", id));
                 port = *where;
                 driver = fleet.driver(port.switch_name);
-                opts = fleet.cycle_options(port.switch_name);
+                opts = fleet.cycle_options();
             }
             progress(10, false, true, fmt::format("{} {} via {}:{}", reset_name(type), id, port.switch_name, port.port));
             switch (type) {
@@ -310,27 +289,29 @@ void TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
     }).detach();
 }
 
-json TreeBackend::load_firmware(const device::Mac& mac) { return read_json(root_ / "firmware" / (mac.dashed() + ".json")); }
+json TreeBackend::load_firmware(const device::Mac& mac) { return read_json(tree_.firmware_json(mac)); }
 
 void TreeBackend::store_firmware(const device::Mac& mac, const json& doc) {
-    poe::write_file_atomic(root_ / "firmware" / (mac.dashed() + ".json"), doc.dump(4) + "\n");
+    config::write_file_atomic(tree_.firmware_json(mac), doc.dump(4) + "\n");
 }
 
-json TreeBackend::load_state(const device::Mac& mac) { return read_json(root_ / "state" / "redfish" / (mac.dashed() + ".json")); }
+json TreeBackend::load_state(const device::Mac& mac) {
+    return read_json(tree_.state_dir("redfish") / "devices" / (mac.dashed() + ".json"));
+}
 
 void TreeBackend::store_state(const device::Mac& mac, const json& doc) {
-    poe::write_file_atomic(root_ / "state" / "redfish" / (mac.dashed() + ".json"), doc.dump(2) + "\n");
+    config::write_file_atomic(tree_.state_dir("redfish") / "devices" / (mac.dashed() + ".json"), doc.dump(2) + "\n");
 }
 
-json TreeBackend::load_service_state() { return read_json(root_ / "state" / "redfish" / "service.json"); }
+json TreeBackend::load_service_state() { return read_json(tree_.state_dir("redfish") / "service.json"); }
 
 void TreeBackend::store_service_state(const json& doc) {
-    poe::write_file_atomic(root_ / "state" / "redfish" / "service.json", doc.dump(2) + "\n");
+    config::write_file_atomic(tree_.state_dir("redfish") / "service.json", doc.dump(2) + "\n");
 }
 
 json TreeBackend::inventory(const device::Mac& mac) {
     try {
-        return read_json(root_ / "state" / "http" / "inventory" / (mac.dashed() + ".json"));
+        return read_json(tree_.state_dir("http") / "inventory" / (mac.dashed() + ".json"));
     } catch (const Error& e) {
         log::warn("{}", e.what());
         return nullptr;
@@ -338,7 +319,7 @@ json TreeBackend::inventory(const device::Mac& mac) {
 }
 
 std::string TreeBackend::base_firmware_version() {
-    auto path = root_ / "firmware" / "RPI_EFI.fd";
+    auto path = tree_.base_firmware();
     std::error_code ec;
     auto mtime = fs::last_write_time(path, ec);
     if (ec) return "";
@@ -377,12 +358,12 @@ int on_progress(void* ud, curl_off_t total, curl_off_t now, curl_off_t, curl_off
 
 void TreeBackend::update_base_firmware(const std::string& uri, Progress progress) {
     auto shared = shared_;
-    auto root = root_;
+    auto base = tree_.base_firmware();
     {
         std::lock_guard lock(shared->mutex);
         ++shared->busy;
     }
-    std::thread([shared, root, uri, progress]() mutable {
+    std::thread([shared, base, uri, progress]() mutable {
         try {
             progress(5, false, true, "downloading " + uri);
             Download d;
@@ -407,7 +388,7 @@ void TreeBackend::update_base_firmware(const std::string& uri, Progress progress
             if (d.data.size() < 0x10000 || d.data.find("_FVH") == std::string::npos)
                 throw data_error(fmt::format("{} is not a UEFI firmware image (no _FVH volume signature)", uri));
             progress(90, false, true, "installing firmware/RPI_EFI.fd");
-            poe::write_file_atomic(root / "firmware" / "RPI_EFI.fd", d.data);
+            config::write_file_atomic(base, d.data);
             auto v = uefi_image_version(d.data);
             progress(100, true, true, fmt::format("base UEFI image replaced ({} bytes{}{})", d.data.size(),
                                                   v.empty() ? "" : ", ", v));

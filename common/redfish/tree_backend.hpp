@@ -1,7 +1,8 @@
 #pragma once
-// Backend over the config tree: devices/<mac>.yaml records, power through mb-poe's drivers (one
-// worker thread per device while actions are queued, so requests return at once), firmware/<mac>.json,
-// state/redfish/, state/http/inventory/, and the base image firmware/RPI_EFI.fd.
+// Backend over the config tree: the effective device records of a config Snapshot, power through
+// mb-poe's drivers (one worker thread per device while actions are queued, so requests return at
+// once), firmware/<mac>.json, state/redfish/ (devices/<mac>.json, service.json),
+// state/http/inventory/<mac>.json (written by mb-http), and the base image firmware/RPI_EFI.fd.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -17,7 +18,7 @@ std::string uefi_image_version(const std::string& image_bytes);
 
 class TreeBackend : public Backend {
 public:
-    explicit TreeBackend(std::filesystem::path root);
+    explicit TreeBackend(std::shared_ptr<const config::Snapshot> snapshot);
     ~TreeBackend() override;
 
     std::vector<DeviceInfo> devices() override;
@@ -33,15 +34,15 @@ public:
     void update_base_firmware(const std::string& uri, Progress progress) override;
     std::string base_firmware_version() override;
 
-    // Re-reads metal-boot.yaml's poe section (on SIGHUP / tree change); keeps the old one on error.
-    void reload();
+    // A new snapshot after a reload (SIGHUP / tree change); drivers are re-created lazily.
+    void set_snapshot(std::shared_ptr<const config::Snapshot> snapshot);
     // Waits until every queued power action and update finished (tests, shutdown).
     void drain();
 
     struct Shared;
 
 private:
-    std::filesystem::path root_;
+    config::Tree tree_;
     std::shared_ptr<Shared> shared_;
 };
 

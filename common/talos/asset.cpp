@@ -11,9 +11,9 @@ namespace mb::talos {
 namespace {
 
 constexpr std::array<std::string_view, 21> kPlatforms = {
-    "metal",  "openstack", "nocloud", "aws",      "azure",    "digital-ocean", "exoscale",
-    "gcp",    "hcloud",    "oracle",  "scaleway", "upcloud",  "vmware",        "vultr",
-    "akamai", "cloudstack", "opennebula", "equinixMetal", "openstack-cloud", "kubevirt", "sidero"};
+    "metal",  "openstack",  "nocloud",    "aws",          "azure",           "digital-ocean", "exoscale",
+    "gcp",    "hcloud",     "oracle",     "scaleway",     "upcloud",         "vmware",        "vultr",
+    "akamai", "cloudstack", "opennebula", "equinixMetal", "openstack-cloud", "kubevirt",      "sidero"};
 constexpr std::array<std::string_view, 4> kDiskFormats = {"raw", "qcow2", "vhd", "ova"};
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -61,7 +61,9 @@ std::string_view codec_name(Codec codec) {
     return "none";
 }
 
-bool valid_arch(std::string_view arch) { return arch == "amd64" || arch == "arm64"; }
+bool valid_arch(std::string_view arch) {
+    return arch == "amd64" || arch == "arm64";
+}
 
 bool known_platform(std::string_view platform) {
     for (const auto p : kPlatforms)
@@ -107,11 +109,13 @@ AssetRequest parse_asset(std::string_view name, std::string_view arch, RawSource
         a.served_name = "kernel-" + a.arch;
     } else if (base == "initramfs" || base == "initramfs-amd64" || base == "initramfs-arm64") {
         take_arch(base, arch, name);
-        if (ext != "xz") throw data_error("asset " + mb::quoted(name) + ": the initramfs is served as initramfs-<arch>.xz");
+        if (ext != "xz")
+            throw data_error("asset " + mb::quoted(name) + ": the initramfs is served as initramfs-<arch>.xz");
         a.kind = AssetKind::initramfs;
         a.served_name = "initramfs-" + a.arch + ".xz";
     } else if (base.substr(0, 8) == "cmdline-") {
-        if (!ext.empty()) throw data_error("asset " + mb::quoted(name) + ": a kernel command line has no file extension");
+        if (!ext.empty())
+            throw data_error("asset " + mb::quoted(name) + ": a kernel command line has no file extension");
         base = base.substr(8);
         a.secureboot = take_suffix(base, "-secureboot");
         take_arch(base, arch, name);
@@ -142,7 +146,8 @@ AssetRequest parse_asset(std::string_view name, std::string_view arch, RawSource
             check_platform(base, name);
             a.platform = base;
             if (uki) {
-                if (ext != "efi") throw data_error("asset " + mb::quoted(name) + ": a UKI is <platform>-<arch>-uki.efi");
+                if (ext != "efi")
+                    throw data_error("asset " + mb::quoted(name) + ": a UKI is <platform>-<arch>-uki.efi");
                 a.kind = AssetKind::uki;
                 a.served_name = platform_part(a) + "-uki.efi";
             } else if (ext == "iso") {

@@ -19,13 +19,13 @@ enum class AssetKind { kernel, initramfs, cmdline, iso, uki, installer, disk };
 
 struct Asset {
     AssetKind kind = AssetKind::disk;
-    std::string platform;       // "" for kernel/initramfs/installer
-    std::string arch;           // amd64 | arm64
+    std::string platform;  // "" for kernel/initramfs/installer
+    std::string arch;      // amd64 | arm64
     bool secureboot = false;
     std::string served_name;    // what is cached and served: "openstack-amd64.raw"
     std::string upstream_path;  // under /image/{schematic}/{version}/: "openstack-amd64.raw.xz"
     Codec decompress = Codec::none;
-    std::string content_type;   // of served_name
+    std::string content_type;  // of served_name
 };
 
 struct AssetRequest {

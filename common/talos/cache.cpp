@@ -28,7 +28,8 @@ constexpr std::string_view kSidecar = ".sha256";
 bool safe_segment(std::string_view s) {
     if (s.empty() || s.size() > 200 || s == "." || s == ".." || s.front() == '.') return false;
     for (const char c : s)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+')) return false;
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '+'))
+            return false;
     return true;
 }
 
@@ -73,19 +74,22 @@ std::string hash_file(const fs::path& path) {
 }
 
 std::chrono::system_clock::time_point mtime_of(const fs::path& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::chrono::system_clock::now();
     return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
                                                  std::chrono::nanoseconds(st.st_mtim.tv_nsec));
 }
 
-fs::path sidecar_of(const fs::path& path) { return fs::path(path.string() + std::string(kSidecar)); }
+fs::path sidecar_of(const fs::path& path) {
+    return fs::path(path.string() + std::string(kSidecar));
+}
 
 }  // namespace
 
 void validate_key(const CacheKey& key) {
     for (const auto* part : {&key.version, &key.schematic, &key.name})
-        if (!safe_segment(*part)) throw data_error("cache key component " + mb::quoted(*part) + " is not a safe file name");
+        if (!safe_segment(*part))
+            throw data_error("cache key component " + mb::quoted(*part) + " is not a safe file name");
 }
 
 void write_file_durable(const fs::path& path, std::string_view content) {
@@ -175,6 +179,12 @@ void Flight::write(const char* data, size_t size) {
     notify(lock);
 }
 
+void Flight::finish_data() {
+    std::unique_lock lock(mu_);
+    data_complete_ = true;
+    notify(lock);
+}
+
 void Flight::finish_ok(std::string sha256) {
     std::unique_lock lock(mu_);
     sha256_ = std::move(sha256);
@@ -214,7 +224,7 @@ void Flight::read_async(uint64_t offset, size_t max, ReadCallback cb) {
         cb(Read::data, std::move(chunk));
         return;
     }
-    if (state_ == State::done) {
+    if (state_ == State::done || data_complete_) {
         lock.unlock();
         cb(Read::end, {});
         return;
@@ -396,6 +406,7 @@ void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
         if (expected && *expected != written)
             throw data_error("size mismatch: wrote " + std::to_string(written) + " bytes, expected " +
                              std::to_string(*expected));
+        flight->finish_data();
         commit(*flight, flight->hasher_.final_hex());
         log::info("talos cache: stored {} ({} bytes)", rel, written);
     } catch (const std::exception& e) {
@@ -511,7 +522,8 @@ std::vector<CacheEntry> Cache::list() {
         out.push_back(e);
         out.back().in_use = in_use_locked(e.key, open_files);
     }
-    std::sort(out.begin(), out.end(), [](const CacheEntry& a, const CacheEntry& b) { return a.last_used > b.last_used; });
+    std::sort(out.begin(), out.end(),
+              [](const CacheEntry& a, const CacheEntry& b) { return a.last_used > b.last_used; });
     return out;
 }
 

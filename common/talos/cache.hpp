@@ -64,6 +64,9 @@ public:
 
 private:
     friend class Cache;
+    // All bytes are written and checked (length, decoder end): readers may end their responses
+    // while the commit (fsync, rename, sidecar) runs.
+    void finish_data();
     void finish_ok(std::string sha256);
     void finish_failed(std::string error, long upstream_status);
     void notify(std::unique_lock<std::mutex>& lock);
@@ -75,6 +78,7 @@ private:
     mutable std::mutex mu_;
     State state_ = State::waiting;
     uint64_t written_ = 0;
+    bool data_complete_ = false;
     std::optional<uint64_t> final_length_;
     std::string error_;
     long upstream_status_ = 0;

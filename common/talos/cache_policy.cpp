@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/strings.hpp"
+
 namespace mb::talos {
 
 std::vector<std::string> choose_evictions(std::vector<EvictionCandidate> entries, uint64_t target_bytes) {
@@ -17,6 +19,35 @@ std::vector<std::string> choose_evictions(std::vector<EvictionCandidate> entries
         total -= e.size;
     }
     return out;
+}
+
+}  // namespace mb::talos
+
+namespace mb::talos {
+
+std::optional<uint64_t> parse_byte_size(std::string_view text) {
+    const auto t = trim(text);
+    size_t i = 0;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    if (i == 0 || i > 19) return std::nullopt;
+    const auto number = parse_uint(t.substr(0, i));
+    if (!number) return std::nullopt;
+    const std::string unit = to_lower(trim(t.substr(i)));
+    uint64_t mult = 1;
+    if (unit.empty() || unit == "b")
+        mult = 1;
+    else if (unit == "k" || unit == "kib" || unit == "kb")
+        mult = 1ull << 10;
+    else if (unit == "m" || unit == "mib" || unit == "mb")
+        mult = 1ull << 20;
+    else if (unit == "g" || unit == "gib" || unit == "gb")
+        mult = 1ull << 30;
+    else if (unit == "t" || unit == "tib" || unit == "tb")
+        mult = 1ull << 40;
+    else
+        return std::nullopt;
+    if (*number > UINT64_MAX / mult) return std::nullopt;
+    return *number * mult;
 }
 
 }  // namespace mb::talos

@@ -47,7 +47,8 @@ std::vector<ExtensionInfo> parse_extensions_json(std::string_view body) {
         const auto& e = doc[i];
         if (!e.is_object() || field(e, "name").empty())
             throw data_error("factory extension list: element " + std::to_string(i) + " has no \"name\"");
-        out.push_back({field(e, "name"), field(e, "ref"), field(e, "digest"), field(e, "author"), field(e, "description")});
+        out.push_back(
+            {field(e, "name"), field(e, "ref"), field(e, "digest"), field(e, "author"), field(e, "description")});
     }
     return out;
 }
@@ -77,8 +78,8 @@ std::vector<std::string> resolve_extensions(const std::vector<std::string>& requ
             for (const auto& e : official)
                 if (short_name(e.name) == want) matches.push_back(e.name);
         if (matches.size() > 1)
-            throw data_error("extension " + mb::quoted(want) + " is ambiguous for Talos " + std::string(version) + ": " +
-                             join(matches, ", "));
+            throw data_error("extension " + mb::quoted(want) + " is ambiguous for Talos " + std::string(version) +
+                             ": " + join(matches, ", "));
         if (matches.empty()) {
             std::string msg = "unknown extension " + mb::quoted(want) + " for Talos " + std::string(version) +
                               " (not in the factory's official extension list)";

@@ -55,7 +55,8 @@ private:
                 return;
             }
             if (ret == LZMA_BUF_ERROR && action == LZMA_FINISH) return;  // truncated; finish() reports it
-            if (ret != LZMA_OK) throw data_error("xz: corrupt compressed data (liblzma error " + std::to_string(ret) + ")");
+            if (ret != LZMA_OK)
+                throw data_error("xz: corrupt compressed data (liblzma error " + std::to_string(ret) + ")");
             if (strm_.avail_in == 0 && strm_.avail_out != 0) return;
         }
     }
@@ -67,7 +68,7 @@ private:
 
 class ZstdDecoder final : public Decompressor {
 public:
-    ZstdDecoder() : dctx_(ZSTD_createDCtx()), out_(ZSTD_DStreamOutSize()) {
+    ZstdDecoder() : dctx_(ZSTD_createDCtx()), out_(kOutChunk) {
         if (!dctx_) throw Error(kExitSoftware, "libzstd: cannot create a decompression context");
     }
     ~ZstdDecoder() override { ZSTD_freeDCtx(dctx_); }
@@ -77,7 +78,8 @@ public:
         while (input.pos < input.size) {
             ZSTD_outBuffer output{out_.data(), out_.size(), 0};
             const size_t ret = ZSTD_decompressStream(dctx_, &output, &input);
-            if (ZSTD_isError(ret)) throw data_error(std::string("zstd: corrupt compressed data: ") + ZSTD_getErrorName(ret));
+            if (ZSTD_isError(ret))
+                throw data_error(std::string("zstd: corrupt compressed data: ") + ZSTD_getErrorName(ret));
             if (output.pos) sink(out_.data(), output.pos);
             frame_done_ = ret == 0;
         }
@@ -86,7 +88,8 @@ public:
             ZSTD_inBuffer empty{nullptr, 0, 0};
             ZSTD_outBuffer output{out_.data(), out_.size(), 0};
             const size_t ret = ZSTD_decompressStream(dctx_, &output, &empty);
-            if (ZSTD_isError(ret)) throw data_error(std::string("zstd: corrupt compressed data: ") + ZSTD_getErrorName(ret));
+            if (ZSTD_isError(ret))
+                throw data_error(std::string("zstd: corrupt compressed data: ") + ZSTD_getErrorName(ret));
             if (output.pos) sink(out_.data(), output.pos);
             if (ret == 0) frame_done_ = true;
             if (output.pos < output.size) break;

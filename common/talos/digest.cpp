@@ -10,14 +10,17 @@
 namespace mb::talos {
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) throw Error(kExitSoftware, "OpenSSL SHA-256 init failed");
+    if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1)
+        throw Error(kExitSoftware, "OpenSSL SHA-256 init failed");
 }
 
 Sha256::~Sha256() {
     if (ctx_) EVP_MD_CTX_free(ctx_);
 }
 
-Sha256::Sha256(Sha256&& other) noexcept : ctx_(other.ctx_) { other.ctx_ = nullptr; }
+Sha256::Sha256(Sha256&& other) noexcept : ctx_(other.ctx_) {
+    other.ctx_ = nullptr;
+}
 
 Sha256& Sha256::operator=(Sha256&& other) noexcept {
     if (this != &other) {
@@ -29,7 +32,8 @@ Sha256& Sha256::operator=(Sha256&& other) noexcept {
 }
 
 void Sha256::update(const void* data, size_t size) {
-    if (size > 0 && EVP_DigestUpdate(ctx_, data, size) != 1) throw Error(kExitSoftware, "OpenSSL SHA-256 update failed");
+    if (size > 0 && EVP_DigestUpdate(ctx_, data, size) != 1)
+        throw Error(kExitSoftware, "OpenSSL SHA-256 update failed");
 }
 
 std::string Sha256::final_hex() {

@@ -118,6 +118,7 @@ CurlPtr make_handle(const FactoryOptions& o, const std::string& url) {
     if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o.connect_timeout_s);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "metal-boot-mb-talos/" MB_VERSION);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
     return curl;
@@ -163,7 +164,8 @@ ResponseHead perform(const FactoryOptions& o, const std::string& url, const Fact
         if (rc == CURLE_HTTP_RETURNED_ERROR || (t.head_done && t.head.status / 100 != 2))
             throw FactoryStatusError(t.head.status, describe_status(url, t));
         std::string why = !t.abort_reason.empty() ? t.abort_reason : (errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        throw Error(kExitUnavailable, "factory " + url + ": " + why + " after " + std::to_string(t.received) + " bytes");
+        throw Error(kExitUnavailable,
+                    "factory " + url + ": " + why + " after " + std::to_string(t.received) + " bytes");
     }
     announce_head(t);
     if (t.head.status / 100 != 2) throw FactoryStatusError(t.head.status, describe_status(url, t));

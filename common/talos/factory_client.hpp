@@ -29,7 +29,7 @@ struct FactoryOptions {
     long first_byte_timeout_s = 600;  // a first build may take minutes
     long low_speed_limit = 1024;      // bytes/s, averaged over low_speed_time_s, once data flows
     long low_speed_time_s = 60;
-    std::string ca_file;              // extra CA bundle ("" = system store)
+    std::string ca_file;  // extra CA bundle ("" = system store)
 };
 
 // What a download reports once the final (post-redirect) response's headers are known.

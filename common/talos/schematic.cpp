@@ -121,17 +121,18 @@ std::string sha256_hex(std::string_view text) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(ctx.get(), text.data(), text.size()) != 1 ||
-        EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1)
+        EVP_DigestUpdate(ctx.get(), text.data(), text.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1)
         throw Error(kExitSoftware, "OpenSSL SHA-256 failed");
     return to_hex(std::span<const uint8_t>(digest, len));
 }
 
-std::string schematic_id(const Schematic& schematic) { return sha256_hex(canonical_yaml(schematic)); }
+std::string schematic_id(const Schematic& schematic) {
+    return sha256_hex(canonical_yaml(schematic));
+}
 
 bool is_schematic_id(std::string_view text) {
-    return text.size() == 64 &&
-           std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+    return text.size() == 64 && std::all_of(text.begin(), text.end(),
+                                            [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 }  // namespace mb::talos

@@ -10,10 +10,10 @@
 namespace mb::talos {
 
 struct Schematic {
-    std::string overlay_image;                  // e.g. "siderolabs/sbc-raspberrypi"
-    std::string overlay_name;                   // e.g. "rpi_generic"
+    std::string overlay_image;                   // e.g. "siderolabs/sbc-raspberrypi"
+    std::string overlay_name;                    // e.g. "rpi_generic"
     std::vector<std::string> extra_kernel_args;  // customization.extraKernelArgs
-    std::vector<std::string> extensions;        // customization.systemExtensions.officialExtensions
+    std::vector<std::string> extensions;         // customization.systemExtensions.officialExtensions
 
     // Sorts and de-duplicates the extension list, so "a,b" and "b,a" name the same schematic.
     void normalize();

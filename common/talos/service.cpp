@@ -1,5 +1,8 @@
 #include "talos/service.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <future>
 #include <thread>
@@ -10,7 +13,6 @@
 #include "talos/decompress.hpp"
 #include "talos/digest.hpp"
 #include "talos/range.hpp"
-#include "talos/settings_load.hpp"
 #include "talos/version.hpp"
 
 namespace fs = std::filesystem;
@@ -19,7 +21,7 @@ namespace mb::talos {
 
 namespace {
 
-constexpr size_t kStreamChunk = 256 * 1024;
+constexpr size_t kStreamChunk = 512 * 1024;
 
 // A response body that tails a Flight: every client of a cold asset reads the growing .part.
 class FlightStream final : public http::StreamBody, public std::enable_shared_from_this<FlightStream> {
@@ -27,17 +29,18 @@ public:
     explicit FlightStream(std::shared_ptr<Flight> flight) : flight_(std::move(flight)) {}
     void pull(Deliver deliver) override {
         auto self = shared_from_this();
-        flight_->read_async(offset_, kStreamChunk, [self, deliver = std::move(deliver)](Flight::Read r, std::string chunk) {
-            if (self->cancelled_) return;
-            switch (r) {
-                case Flight::Read::data:
-                    self->offset_ += chunk.size();
-                    deliver(true, std::move(chunk));
-                    break;
-                case Flight::Read::end: deliver(true, {}); break;
-                case Flight::Read::failed: deliver(false, {}); break;
-            }
-        });
+        flight_->read_async(offset_, kStreamChunk,
+                            [self, deliver = std::move(deliver)](Flight::Read r, std::string chunk) {
+                                if (self->cancelled_) return;
+                                switch (r) {
+                                    case Flight::Read::data:
+                                        self->offset_ += chunk.size();
+                                        deliver(true, std::move(chunk));
+                                        break;
+                                    case Flight::Read::end: deliver(true, {}); break;
+                                    case Flight::Read::failed: deliver(false, {}); break;
+                                }
+                            });
     }
     void cancel() override { cancelled_ = true; }
 
@@ -76,7 +79,7 @@ struct Service::Parsed {
     bool head = false;
 };
 
-ServiceOptions service_options(const config::TalosSettings& s, const fs::path& root) {
+ServiceOptions service_options(const config::TalosSettings& s, const fs::path& cache_dir) {
     ServiceOptions o;
     o.factory.base_url = s.base_url;
     o.factory.connect_timeout_s = s.connect_timeout;
@@ -84,12 +87,18 @@ ServiceOptions service_options(const config::TalosSettings& s, const fs::path& r
     o.factory.low_speed_limit = s.low_speed_limit;
     o.factory.low_speed_time_s = s.low_speed_time;
     o.factory.ca_file = s.ca_file;
-    o.cache_dir = cache_directory(s, root);
-    o.max_cache_size = s.max_cache_size;
-    o.default_extensions = s.default_extensions;
     o.raw_source = s.raw_source == "xz" ? RawSource::xz : s.raw_source == "zst" ? RawSource::zst : RawSource::automatic;
     o.metadata_ttl = std::chrono::seconds(s.metadata_ttl);
+    o.cache_dir = cache_dir;
+    o.max_cache_size = s.max_cache_size;
+    o.default_extensions = s.default_extensions;
     return o;
+}
+
+fs::path cache_directory(const config::TalosSettings& s, const fs::path& root) {
+    if (s.cache_directory.empty()) return root / "cache" / "talos";
+    const fs::path dir(s.cache_directory);
+    return dir.is_absolute() ? dir : root / dir;
 }
 
 std::shared_ptr<Service> Service::create(ServiceOptions options) {
@@ -113,7 +122,9 @@ VerifyReport Service::open(bool verify) {
     return report;
 }
 
-bool Service::matches(std::string_view path) { return path.substr(0, kRoutePrefix.size()) == kRoutePrefix; }
+bool Service::matches(std::string_view path) {
+    return path.substr(0, kRoutePrefix.size()) == kRoutePrefix;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Metadata and resolution
@@ -141,7 +152,9 @@ std::string Service::metadata(const std::string& path) {
     }
 }
 
-std::vector<std::string> Service::versions() { return parse_versions_json(metadata("/versions")); }
+std::vector<std::string> Service::versions() {
+    return parse_versions_json(metadata("/versions"));
+}
 
 std::vector<ExtensionInfo> Service::extensions(const std::string& version) {
     return parse_extensions_json(metadata("/version/" + version + "/extensions/official"));
@@ -173,7 +186,8 @@ Resolved Service::resolve(const Selection& sel) {
         log::info("talos: latest resolved to {}", r.version);
     } else {
         if (std::find(list.begin(), list.end(), sel.version) == list.end())
-            throw Error(kExitNoInput, "Talos " + sel.version + " is not offered by the factory " + options_.factory.base_url);
+            throw Error(kExitNoInput,
+                        "Talos " + sel.version + " is not offered by the factory " + options_.factory.base_url);
         r.version = sel.version;
     }
     const auto wanted = sel.extensions.value_or(options_.default_extensions);
@@ -196,8 +210,9 @@ Resolved Service::resolve(const Selection& sel) {
         try {
             id = client_.post_schematic(yaml);
             if (id != r.local_id)
-                log::warn("talos: the factory named schematic {} but our canonical YAML hashes to {}; using the factory's",
-                          id, r.local_id);
+                log::warn(
+                    "talos: the factory named schematic {} but our canonical YAML hashes to {}; using the factory's",
+                    id, r.local_id);
         } catch (const FactoryStatusError& e) {
             throw;  // the factory refused the schematic: say so
         } catch (const Error& e) {
@@ -221,33 +236,44 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
     const std::string path = "/image/" + resolved.schematic_id + "/" + resolved.version + "/" + asset.upstream_path;
     return [client = client_, path, asset](Flight& flight) {
         auto decoder = make_decompressor(asset.decompress);
-        Sha256 upstream_hash;
+        // Checksums from upstream are an Enterprise feature (community factories answer 402): ask
+        // first, and hash the compressed bytes only when there is something to compare with.
+        std::optional<std::string> upstream_sum;
+        long no_sum_status = 0;
+        try {
+            const auto sum = parse_sha256sum(client.get(path + ".sha256"));
+            if (!sum) throw data_error("factory " + path + ".sha256 is not in sha256sum format");
+            upstream_sum = sum->hex;
+        } catch (const FactoryStatusError& e) {
+            if (e.status() != 402 && e.status() != 404) throw;
+            no_sum_status = e.status();
+        }
+        std::optional<Sha256> upstream_hash;
+        if (upstream_sum) upstream_hash.emplace();
         const auto sink = [&flight](const char* data, size_t size) { flight.write(data, size); };
         FactoryClient::Handlers h;
         h.on_head = [&](const ResponseHead& head) {
-            log::info("talos: downloading {} ({} bytes{})", head.effective_url,
-                      head.content_length ? std::to_string(*head.content_length) : std::string("unknown"),
-                      asset.decompress == Codec::none ? "" : ", decompressing " + std::string(codec_name(asset.decompress)));
+            log::info(
+                "talos: downloading {} ({} bytes{})", head.effective_url,
+                head.content_length ? std::to_string(*head.content_length) : std::string("unknown"),
+                asset.decompress == Codec::none ? "" : ", decompressing " + std::string(codec_name(asset.decompress)));
             flight.set_head(asset.decompress == Codec::none ? head.content_length : std::nullopt);
         };
         h.on_data = [&](std::string_view data) {
-            upstream_hash.update(data);
+            if (upstream_hash) upstream_hash->update(data);
             decoder->feed(data, sink);
         };
         const auto start = std::chrono::steady_clock::now();
         client.download(path, h);
         decoder->finish(sink);
-        const auto hex = upstream_hash.final_hex();
-        // Checksums from upstream are an Enterprise feature: community factories answer 402.
-        try {
-            const auto sum = parse_sha256sum(client.get(path + ".sha256"));
-            if (!sum) throw data_error("factory " + path + ".sha256 is not in sha256sum format");
-            if (sum->hex != hex)
-                throw data_error("factory " + path + " has sha256 " + hex + " but its .sha256 says " + sum->hex);
+        if (upstream_hash) {
+            const auto hex = upstream_hash->final_hex();
+            if (hex != *upstream_sum)
+                throw data_error("factory " + path + " has sha256 " + hex + " but its .sha256 says " + *upstream_sum);
             log::info("talos: {} matches the factory's sha256 {}", path, hex);
-        } catch (const FactoryStatusError& e) {
-            if (e.status() != 402 && e.status() != 404) throw;
-            log::info("talos: {} sha256 {} (no upstream checksum: HTTP {}, trust on first use)", path, hex, e.status());
+        } else {
+            log::info("talos: {}: no upstream checksum (HTTP {}): trust on first use, the sidecar pins it", path,
+                      no_sum_status);
         }
         log::info("talos: fetched {} in {:.1f} s", path,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -306,6 +332,11 @@ BootAssets Service::boot_assets(const Selection& selection, const std::string& a
     return b;
 }
 
+std::string ipxe_script(const BootAssets& b) {
+    return "#!ipxe\n# Talos " + b.version + " schematic " + b.schematic_id + "\nkernel " + b.kernel_url + " " +
+           b.cmdline + "\ninitrd " + b.initramfs_url + "\nboot\n";
+}
+
 // ---------------------------------------------------------------------------------------------
 // The route
 
@@ -348,16 +379,21 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
     r.headers.set("X-Talos-Cache", "hit");
     const auto d = decide_range(req.header("Range"), req.header("If-Range"), etag, e.size);
     if (d.kind == RangeDecision::unsatisfiable) {
-        auto u = text(416, "range not satisfiable for " + asset.served_name + " (" + std::to_string(e.size) + " bytes)");
+        auto u =
+            text(416, "range not satisfiable for " + asset.served_name + " (" + std::to_string(e.size) + " bytes)");
         u.headers.set("Content-Range", "bytes */" + std::to_string(e.size));
         return u;
     }
     if (d.kind == RangeDecision::partial) {
         r.status = 206;
-        r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" + std::to_string(d.offset + d.length - 1) +
-                                           "/" + std::to_string(e.size));
+        r.headers.set("Content-Range", "bytes " + std::to_string(d.offset) + "-" +
+                                           std::to_string(d.offset + d.length - 1) + "/" + std::to_string(e.size));
     }
-    r.file = http::FileBody{e.path.string(), d.offset, d.length};
+    // Opened here and held by the response until it is sent: the server never looks the path up
+    // again (no race with eviction or a refetch), and the cache sees the file open and spares it.
+    const int fd = ::open(e.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(kExitTempFail, "talos cache: " + e.path.string() + " went away; retry");
+    r.file = http::FileBody{e.path.string(), d.offset, d.length, std::make_shared<const http::OpenFile>(fd)};
     r.content_length = d.length;
     return r;
 }
@@ -393,7 +429,13 @@ void Service::handle_async(const http::Request& req, Respond respond) {
     // Fast path: the schematic is known and the file is cached.
     if (const auto r = memoized(memo_key(p.selection))) {
         if (auto e = cache_->lookup({r->version, r->schematic_id, p.asset.asset.served_name})) {
-            respond(cached_response(req, p, *e));
+            http::Response resp;
+            try {
+                resp = cached_response(req, p, *e);
+            } catch (const std::exception& ex) {
+                resp = error_response(ex);
+            }
+            respond(std::move(resp));
             return;
         }
     }
@@ -401,7 +443,11 @@ void Service::handle_async(const http::Request& req, Respond respond) {
         try {
             self->serve(p, req, respond);
         } catch (const std::exception& e) {
-            log::warn("talos: {} {}: {}", req.method, req.target, e.what());
+            static std::mutex limiter_mu;
+            static log::RateLimiter limiter(2.0, 10.0);  // bad requests can come in floods
+            std::lock_guard lock(limiter_mu);
+            log::write_limited(limiter, log::Level::warn, "talos: request refused",
+                               {{"method", req.method}, {"target", req.target}, {"error", e.what()}});
             respond(error_response(e));
         }
     }).detach();
@@ -433,8 +479,8 @@ void Service::serve(const Parsed& p, const http::Request& req, const Respond& re
     if (p.asset.checksum) {
         flight->when_done([flight, respond, name = asset.served_name, r](bool ok) {
             if (!ok) {
-                respond(error_response(FactoryStatusError(flight->upstream_status() ? flight->upstream_status() : 502,
-                                                          flight->error())));
+                respond(error_response(
+                    FactoryStatusError(flight->upstream_status() ? flight->upstream_status() : 502, flight->error())));
                 return;
             }
             auto resp = http::text_response(200, sha256sum_line(flight->sha256(), name));

@@ -33,8 +33,10 @@ struct ServiceOptions {
     RawSource raw_source = RawSource::automatic;
     std::chrono::seconds metadata_ttl{300};
 };
-// Options from the `talos:` settings; `root` is the config tree root (for the default cache dir).
-ServiceOptions service_options(const config::TalosSettings& settings, const std::filesystem::path& root);
+// Options from the `talos:` settings; `cache_dir` from cache_directory() below.
+ServiceOptions service_options(const config::TalosSettings& settings, const std::filesystem::path& cache_dir);
+// talos.cache_directory resolved against the config root (empty: <root>/cache/talos).
+std::filesystem::path cache_directory(const config::TalosSettings& settings, const std::filesystem::path& root);
 
 // What a request or a device record (`talos: {version, extensions, overlay}`) asks for.
 struct Selection {
@@ -56,10 +58,10 @@ struct BootAssets {
     std::string version;
     std::string schematic_id;
     std::string arch;
-    std::string kernel_url;     // url_base + route path; fetched and cached through the route
+    std::string kernel_url;  // url_base + route path; fetched and cached through the route
     std::string initramfs_url;
-    std::string cmdline;        // the factory's cmdline-<platform>-<arch>, trimmed
-    std::filesystem::path kernel_file;     // the cache file when already cached ("" otherwise)
+    std::string cmdline;                // the factory's cmdline-<platform>-<arch>, trimmed
+    std::filesystem::path kernel_file;  // the cache file when already cached ("" otherwise)
     std::filesystem::path initramfs_file;
 };
 
@@ -128,6 +130,10 @@ private:
     std::map<std::string, std::string> schematic_ids_;  // canonical YAML -> factory id
     std::map<std::string, std::pair<std::chrono::steady_clock::time_point, Resolved>> resolved_;
 };
+
+// "#!ipxe\nkernel <kernel_url> <cmdline>\ninitrd <initramfs_url>\nboot\n" (what the factory's /pxe/
+// endpoint answers, pointing at our cached copies instead).
+std::string ipxe_script(const BootAssets& boot);
 
 // Maps an exception to an HTTP error response (400 bad request data, 404 unknown version or
 // upstream 404, 502 factory failure, 503 busy, 500 otherwise).

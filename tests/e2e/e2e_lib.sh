@@ -15,7 +15,12 @@ MB_LAB_STANDIN=${MB_E2E_STANDIN:-}
 E2E_T0=$(date +%s.%N)
 E2E_FAILS=0
 
-e2e_banner() { printf '\n!!!!!!!!!! %s: %s !!!!!!!!!!\n\n' "$E2E_NAME" "$*" | tee /dev/stderr; }
+# (printed to stdout and stderr; not via `tee /dev/stderr`, which truncates a log file both go to)
+e2e_banner() {
+    printf '\n!!!!!!!!!! %s: %s !!!!!!!!!!\n\n' "$E2E_NAME" "$*"
+    [ -t 2 ] || [ ! -t 1 ] && printf '!!!!!!!!!! %s: %s !!!!!!!!!!\n' "$E2E_NAME" "$*" >&2
+    return 0
+}
 e2e_skip() { e2e_banner "SKIP: $*"; exit 77; }
 e2e_fail() { echo "FAIL: $*"; E2E_FAILS=$((E2E_FAILS + 1)); }
 e2e_ok() { echo "ok: $*"; }

@@ -32,7 +32,12 @@ def main():
     problems = []
     for tool in tools:
         exe = os.path.join(BIN, tool)
-        spec = json.loads(subprocess.check_output([exe, "__complete", "spec"]))
+        done = subprocess.run([exe, "__complete", "spec"], capture_output=True)
+        if done.returncode != 0:
+            problems.append(f"{tool}: `{tool} __complete spec` failed (exit {done.returncode}): its main() must go "
+                            "through mb::cli::run_tool (cli/tool.hpp) for the shared flags, config verbs and completions")
+            continue
+        spec = json.loads(done.stdout)
         page = os.path.join(SRC, "man", tool + ".1")
         if not os.path.exists(page):
             problems.append(f"{tool}: man/{tool}.1 is missing")

@@ -51,17 +51,19 @@ def client_main(spec_path, out_dir):
         opts.append("end")
         bootp = BOOTP(chaddr=mac2str(mac), xid=case["xid"], flags=case.get("flags", 0),
                       giaddr=case.get("giaddr", "0.0.0.0"), hops=case.get("hops", 0))
-        if case.get("relay"):
+        if case.get("udp"):  # a relay (giaddr:67) or an EDK2 BINL request (4011 → 4011): plain UDP
             import socket
+            bind, sport, to, dport = case["udp"]
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((case["giaddr"], 67))
+            s.bind((bind, sport))
             s.settimeout(3)
-            s.sendto(bytes(bootp / DHCP(options=opts)), (spec["server"], 67))
+            bootp.ciaddr = case.get("ciaddr", "0.0.0.0")
+            s.sendto(bytes(bootp / DHCP(options=opts)), (to, dport))
             frames = []
             try:
                 data, src = s.recvfrom(4096)
-                frames.append(Ether() / IP(src=src[0], dst=case["giaddr"]) / UDP(sport=src[1], dport=67) / data)
+                frames.append(Ether() / IP(src=src[0], dst=bind) / UDP(sport=src[1], dport=sport) / data)
             except socket.timeout:
                 pass
         else:
@@ -229,7 +231,7 @@ def discover_cases():
                      [94, "01030a"], [60, opt60("PXEClient:Arch:00011:UNDI:003010")]]},
         {"name": "bios_nonpi", "mac": "52:54:00:77:00:10", "xid": 0x3922591C, "flags": 0,
          "options": [["message-type", "discover"], [93, "0000"], [94, "010201"], [60, pxe_bios]]},
-        {"name": "relayed", "mac": "52:54:00:77:00:40", "xid": 0x01020304, "relay": True,
+        {"name": "relayed", "mac": "52:54:00:77:00:40", "xid": 0x01020304, "udp": ["10.98.0.1", 67, "10.99.0.1", 67],
          "giaddr": "10.98.0.1", "hops": 1,
          "options": [["message-type", "discover"], [93, "0007"], [60, opt60("PXEClient:Arch:00007:UNDI:003000")]]},
     ]
@@ -248,11 +250,19 @@ def full_mode_lab(mb_dhcp, tmp):
         sh("ip", "-n", cli, "addr", "add", "10.98.0.1/24", "dev", f"{TAG}b")
         sh("ip", "-n", cli, "link", "set", f"{TAG}b", "up")
         sh("ip", "-n", srv, "route", "add", "10.98.0.0/24", "via", "10.99.0.2")
+        # a second served interface on another subnet
+        sh("ip", "link", "add", f"{TAG}x", "type", "veth", "peer", "name", f"{TAG}y")
+        sh("ip", "link", "set", f"{TAG}x", "netns", srv)
+        sh("ip", "link", "set", f"{TAG}y", "netns", cli)
+        sh("ip", "-n", srv, "addr", "add", "10.97.0.1/24", "dev", f"{TAG}x")
+        sh("ip", "-n", srv, "link", "set", f"{TAG}x", "up")
+        sh("ip", "-n", cli, "link", "set", f"{TAG}y", "up")
         root = os.path.join(tmp, "root")
         os.makedirs(root)
         log = os.path.join(tmp, "full.log")
         lab.start(srv, [mb_dhcp, "--root", root, "--log-level", "debug", "serve", "--mode", "full",
-                        "-i", f"{TAG}a", "--pool", "10.99.0.0/16,10.99.0.10,10.99.0.200,10.99.0.1",
+                        "-i", f"{TAG}a", "-i", f"{TAG}x", "--pool", "10.99.0.0/16,10.99.0.10,10.99.0.200,10.99.0.1",
+                        "--pool", "10.97.0.0/24,10.97.0.50,10.97.0.60,10.97.0.1",
                         "--pool", "10.98.0.0/24,10.98.0.100,10.98.0.150,10.98.0.1", "--lease-time", "600",
                         "--http-base-url", "http://10.99.0.1:8080", "--capture", os.path.join(tmp, "server.pcap")],
                   log)
@@ -319,6 +329,26 @@ def full_mode_lab(mb_dhcp, tmp):
               "relayed: address from the giaddr's pool")
         check(rl["opts"].get(3) == "0a620001", "relayed: router of the giaddr's pool")
 
+        # the second interface answers from its own address and pool
+        second = lab.run_client(cli, f"{TAG}y", "10.97.0.1", [dict(discover_cases()[0], name="pi4_if2")], "if2")
+        r2 = tshark_replies(os.path.join(second, "pi4_if2.pcap"))
+        check(len(r2) == 1 and r2[0]["opts"].get(54) == "0a610001" and r2[0]["dhcp.ip.your"].startswith("10.97.0.")
+              and r2[0]["opts"].get(43) == GOLDEN_43, "second interface: offer from 10.97.0.1 out of its own pool")
+
+        # a flood of garbage: dropped with rate-limited log lines, the server keeps answering
+        flood = ("import os, socket\n"
+                 "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                 "good = bytes.fromhex('0101060000000001' + '00' * 228 + '63825363')\n"
+                 "for i in range(3000):\n"
+                 "    junk = [os.urandom(i % 700), good[:200 + i % 40], good + bytes([60, 200]) + b'x' * (i % 50),\n"
+                 "            b'\\x02' + good[1:] + b'\\xff', good[:236] + b'\\x01\\x02\\x03\\x04'][i % 5]\n"
+                 "    s.sendto(junk, ('10.99.0.1', 67))\n")
+        sh("ip", "netns", "exec", cli, "/usr/bin/python3", "-c", flood)
+        time.sleep(0.5)
+        logtext = open(log).read()
+        dropped = logtext.count("dropped malformed packet")
+        check(1 <= dropped <= 20, f"garbage flood: {dropped} rate-limited log lines for 2400 malformed packets")
+
         # the Pi's REQUEST carries no option 60 (rpi-eeprom#82): ACK it, with the menu again
         req = [{"name": "pi_request", "mac": "dc:a6:32:01:02:03", "xid": 0x26F30339, "flags": 0,
                 "options": [["message-type", "request"], [50, "".join("%02x" % int(x) for x in
@@ -346,7 +376,7 @@ def full_mode_lab(mb_dhcp, tmp):
         while not os.path.exists(learned) and time.time() < deadline:
             time.sleep(0.2)
         if os.path.exists(learned):
-            j = json.load(open(learned))
+            j = json.load(open(learned)).get("observed", {})
             check(j.get("serial") == "1234abcd" and j.get("revision") == "c03111", "learned Pi serial and revision")
         else:
             check(False, "learned state written")
@@ -384,7 +414,8 @@ def proxy_with_dnsmasq_lab(mb_dhcp, tmp):
                         "--dhcp-authoritative", "--log-dhcp", f"--dhcp-leasefile={tmp}/dnsmasq.leases",
                         "--pid-file="], dlog)
         lab.start(prx, [mb_dhcp, "--root", os.path.join(tmp, "proot"), "serve", "--mode", "proxy",
-                        "-i", f"{TAG}q", "--http-base-url", "http://10.99.0.3:8080"], plog)
+                        "-i", f"{TAG}q", "--proxy-4011", "--http-base-url", "http://10.99.0.3:8080"], plog)
+        sh("ip", "-n", cli, "addr", "add", "10.99.0.50/16", "dev", f"{TAG}d")
         if not lab.wait_log(plog, "serving in proxy mode") or not lab.wait_log(dlog, "DHCP, IP range"):
             print(open(plog).read(), open(dlog).read())
             check(False, "dnsmasq and mb-dhcp started")
@@ -394,6 +425,11 @@ def proxy_with_dnsmasq_lab(mb_dhcp, tmp):
         cases[0]["timeout"] = 3
         cases.append({"name": "plain", "mac": "52:54:00:77:00:99", "xid": 0x77, "flags": 0x8000, "timeout": 3,
                       "options": [["message-type", "discover"]]})
+        # EDK2 in BINL mode: REQUEST from and to UDP 4011, unicast to the proxy (dhcp.md §3)
+        cases.append({"name": "binl", "mac": "52:54:00:77:00:30", "xid": 0xC0BEE225, "ciaddr": "10.99.0.50",
+                      "udp": ["10.99.0.50", 4011, "10.99.0.3", 4011],
+                      "options": [["message-type", "request"], [93, "000b"], [94, "010300"],
+                                  [60, opt60("PXEClient:Arch:00011:UNDI:003000")]]})
         out = lab.run_client(cli, f"{TAG}d", "10.99.0.1", cases, "proxy")
         replies = tshark_replies(os.path.join(out, "pi4.pcap"))
         by_src = {r["ip.src"]: r for r in replies}
@@ -409,6 +445,10 @@ def proxy_with_dnsmasq_lab(mb_dhcp, tmp):
             check(p["dhcp.ip.server"] == "10.99.0.3" and p["opts"].get(54) == "0a630003", "proxy offer: siaddr/54 ours")
             check(p["ip.dst"] == "255.255.255.255", "proxy offer is broadcast")
             check(51 not in p["opts"] and 1 not in p["opts"], "proxy offer has no lease options")
+        binl = tshark_replies(os.path.join(out, "binl.pcap"))
+        check(len(binl) == 1 and binl[0]["opts"].get(53) == "05" and binl[0]["udp.srcport"] == "4011" and
+              binl[0]["dhcp.file"] == "snp.efi" and binl[0]["opts"].get(60) == opt60("PXEClient"),
+              "BINL REQUEST on 4011: ACK from 4011 with the arm64 boot file")
         plain = tshark_replies(os.path.join(out, "plain.pcap"))
         check([r["ip.src"] for r in plain] == ["10.99.0.1"], "plain client: only dnsmasq answers")
     finally:
@@ -436,12 +476,15 @@ def main():
         skip("kernel lacks network namespaces: " + r.stderr.strip())
     sh("ip", "netns", "del", TAG + "probe")
     tmp = tempfile.mkdtemp(prefix="mbtdhcp-")
+    ok = False
     try:
-        full_mode_lab(mb_dhcp, os.path.join(tmp, "full") if os.makedirs(os.path.join(tmp, "full")) is None else None)
+        os.makedirs(os.path.join(tmp, "full"))
+        full_mode_lab(mb_dhcp, os.path.join(tmp, "full"))
         os.makedirs(os.path.join(tmp, "proxy"))
         proxy_with_dnsmasq_lab(mb_dhcp, os.path.join(tmp, "proxy"))
+        ok = True
     finally:
-        if FAILURES:
+        if FAILURES or not ok:
             print(f"logs kept in {tmp}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -31,6 +31,7 @@ ip -n "$C" link set "${T}b" address 52:54:00:12:34:56; ip -n "$C" link set "${T}
 ROOT="$TMP/root"; LEASES="$ROOT/state/dhcp/dnsmasq.leases"
 
 start_mb() {
+    : > "$TMP/mb.log"
     ip netns exec "$S" "$MB" --root "$ROOT" serve --mode full -i "${T}a" \
         --pool 10.99.0.0/16,10.99.0.10,10.99.0.20,10.99.0.1 --lease-time 600 --dns 10.99.0.1 \
         --http-base-url http://10.99.0.1:8080 >>"$TMP/mb.log" 2>&1 &
@@ -102,7 +103,6 @@ grep -q "10.99.0.50" "$TMP/dnsmasq.leases" || fail "dnsmasq dropped the static l
 
 # and mb-dhcp reads what dnsmasq wrote
 cp "$TMP/dnsmasq.leases" "$LEASES"
-: > "$TMP/mb.log"
 start_mb
 grep -q "2 lease(s) loaded" "$TMP/mb.log" || { cat "$LEASES"; cat "$TMP/mb.log"; fail "dnsmasq's file not read"; }
 ok "mb-dhcp reads dnsmasq's lease file"

@@ -84,6 +84,11 @@ open(sys.argv[2], "wb").write(d)
 PY
 expect65 "pending FTW write" "$B" rpi set "$T/ftw.fd" --name RamLimitTo3GB --value 1 --inplace
 [ "$(sha "$T/in.fd")" = "$before" ] || fail "input changed after failed edits"
+# --reset-ftw drops the pending write explicitly: the result equals the clean image's edit.
+"$B" rpi set "$T/ftw.fd" --name RamLimitTo3GB --value 1 --reset-ftw -o "$T/ftw-reset.fd" 2>/dev/null
+"$B" rpi set "$T/in.fd" --name RamLimitTo3GB --value 1 -o "$T/clean.fd" 2>/dev/null
+cmp "$T/ftw-reset.fd" "$T/clean.fd" || fail "--reset-ftw result differs from the clean edit"
+echo "ok: --reset-ftw"
 echo "ok: input unchanged"
 
 # Blank images: refused for reading, formatted on request (Debian's all-zero AAVMF style).

@@ -32,13 +32,14 @@ for f in "${images[@]}"; do
     echo "ok: export $f"
 done
 
-for base in RPI_EFI-rebuilt-empty.fd RPI_EFI-v1.38.fd RPI_EFI-v1.40.fd; do
-    for j in ramlimit-off.vars.json pi4-d83add5a440c.vars.json pi4-d83add5a4436.vars.json; do
-        vfv -i "$FX/$base" -o "$T/v.fd" --set-json "$FX/$j"
-        "$B" import "$FX/$base" --vars "$FX/$j" -o "$T/m.fd" 2>/dev/null
-        cmp "$T/v.fd" "$T/m.fd" || fail "$base + $j differs from virt-fw-vars --set-json"
-        echo "ok: set-json $base + $j"
-    done
+# virt-fw-vars needs 10-20 s per 4 MB image write (it pads byte by byte), so two layouts only; the
+# golden test covers the other combinations through their recorded sha256.
+for pair in "RPI_EFI-v1.38.fd pi4-d83add5a440c.vars.json" "RPI_EFI-rebuilt-empty.fd pi4-d83add5a4436.vars.json"; do
+    set -- $pair
+    vfv -i "$FX/$1" -o "$T/v.fd" --set-json "$FX/$2"
+    "$B" import "$FX/$1" --vars "$FX/$2" -o "$T/m.fd" 2>/dev/null
+    cmp "$T/v.fd" "$T/m.fd" || fail "$1 + $2 differs from virt-fw-vars --set-json"
+    echo "ok: set-json $1 + $2"
 done
 # Secure-boot store with timestamps and deleted records: a rewrite equals virt-fw-vars' rewrite.
 if [ -f /usr/share/OVMF/OVMF_VARS.ms.fd ]; then

@@ -3,8 +3,8 @@
 # emulator (tests/integration/poe_pse_emu) on 127.0.0.1: v2c and v3, on/off/cycle/status, error
 # mapping (read-only community, no such port, no agent, unknown device) and the command driver.
 set -u
-BIN=${MB_BIN:?}/mb-poe/mb-poe
-[ -x "$BIN" ] || BIN=${MB_BIN}/mb-poe
+BIN=${MB_BIN:?}/mb-poe
+[ -x "$BIN" ] || BIN=${MB_BIN}/mb-poe/mb-poe
 SRC=${MB_SOURCE_DIR:?}
 SNMPD=/usr/sbin/snmpd
 if [ ! -x $SNMPD ]; then echo "SKIP: snmpd (package snmpd) is not installed" >&2; exit 77; fi
@@ -26,18 +26,22 @@ CONF
 cat > "$LAB/root/metal-boot.yaml" <<CONF
 poe:
   cycle_delay_ms: 300
-  cycle_timeout_ms: 4000
+  settle_timeout_ms: 4000
   poll_ms: 100
   switches:
-    sw1: {driver: snmp, address: "udp:127.0.0.1:$PORT", version: 2c, community: private, read_community: public}
-    sw3: {driver: snmp, address: "udp:127.0.0.1:$PORT", version: "3", user: mbv3, auth_password: authpass123, priv_password: privpass123}
-    ro: {driver: snmp, address: "udp:127.0.0.1:$PORT", version: 2c, community: public}
-    dead: {driver: snmp, address: "udp:127.0.0.1:$((PORT + 1))", timeout_ms: 200, retries: 0}
-    cmd: {driver: command, on: "echo on > $LAB/cmd-{port}", off: "echo off > $LAB/cmd-{port}", status: "cat $LAB/cmd-{port}", timeout_ms: 5000}
-    broken: {driver: command, command: "echo 'relay offline' >&2; exit 69"}
+    - {name: sw1, driver: snmp, address: "udp:127.0.0.1:$PORT", snmp: {version: 2c, community: private, read_community: public}}
+    - {name: sw3, driver: snmp, address: "udp:127.0.0.1:$PORT", snmp: {version: "3", user: mbv3, auth_password: authpass123, priv_password: privpass123}}
+    - {name: ro, driver: snmp, address: "udp:127.0.0.1:$PORT", snmp: {version: 2c, community: public}}
+    - {name: dead, driver: snmp, address: "udp:127.0.0.1:$((PORT + 1))", snmp: {timeout_ms: 200, retries: 0}}
+    - name: cmd
+      driver: command
+      command: {on: "echo on > $LAB/cmd-{port}", off: "echo off > $LAB/cmd-{port}", status: "cat $LAB/cmd-{port}", timeout_ms: 5000}
+    - name: broken
+      driver: command
+      command: {on: "echo 'relay offline' >&2; exit 69", off: "exit 69"}
 CONF
 printf 'power:\n  switch: sw1\n  port: 3\n' > "$LAB/root/devices/dc-a6-32-01-02-03.yaml"
-printf 'power:\n  switch: cmd\n  port: "7"\n' > "$LAB/root/devices/dc-a6-32-01-02-07.yaml"
+printf 'power:\n  switch: cmd\n  port: 7\n' > "$LAB/root/devices/dc-a6-32-01-02-07.yaml"
 export MB_ROOT=$LAB/root PSE_STATE=$LAB/pse.json PSE_LOG=$LAB/pse.log PSE_PORTS=8 PSE_ON_DELAY=1
 SNMP_PERSISTENT_DIR=$LAB/persist $SNMPD -f -C -c "$LAB/snmpd.conf" -m "" -Lf "$LAB/snmpd.log" &
 SNMPD_PID=$!
@@ -90,7 +94,7 @@ expect_rc 69 "$BIN" status dead:1;       grep -q timeout "$LAB/err" || fail "tim
 expect_rc 66 "$BIN" status aa:bb:cc:dd:ee:ff
 expect_rc 78 "$BIN" status nope:1
 expect_rc 65 "$BIN" status sw1:x
-expect_rc 64 "$BIN" status not-a-target
+expect_rc 66 "$BIN" status not-a-target
 # the agent state is unchanged by the refused requests
 snmpget -m '' -v2c -c public -On -Oqv 127.0.0.1:$PORT $O.3.1.3 | grep -q '^1$' || fail "port 3 changed"
 # command driver: on/off/status with the exit-code/word contract

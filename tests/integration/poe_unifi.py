@@ -120,9 +120,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 def main():
-    binary = os.path.join(os.environ["MB_BIN"], "mb-poe", "mb-poe")
-    if not os.path.exists(binary):
-        binary = os.path.join(os.environ["MB_BIN"], "mb-poe")
+    binary = os.path.join(os.environ["MB_BIN"], "mb-poe")
+    if not os.path.isfile(binary):
+        binary = os.path.join(os.environ["MB_BIN"], "mb-poe", "mb-poe")
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{srv.server_address[1]}"
@@ -133,16 +133,18 @@ def main():
         with open(os.path.join(root, "metal-boot.yaml"), "w") as f:
             f.write(f"""poe:
   cycle_delay_ms: 100
-  cycle_timeout_ms: 2000
+  settle_timeout_ms: 2000
   poll_ms: 100
   switches:
-    usw: {{driver: unifi, url: "{url}", username: admin, password: pw, device: "{SWITCH_MAC}"}}
-    uswkey: {{driver: unifi, url: "{url}", api_key: "{API_KEY}", device: "{SWITCH_MAC}"}}
-    bad: {{driver: unifi, url: "{url}", username: admin, password: wrong, device: "{SWITCH_MAC}", style: unifi-os}}
-    gone: {{driver: unifi, url: "http://127.0.0.1:1", api_key: x, device: "{SWITCH_MAC}", timeout_ms: 500}}
+    - {{name: usw, driver: unifi, unifi: {{url: "{url}", username: admin, password: pw, device_mac: "{SWITCH_MAC}"}}}}
+    - {{name: uswkey, driver: unifi, unifi: {{url: "{url}", api_key: "{API_KEY}", device_mac: "{SWITCH_MAC}"}}}}
+    - {{name: bad, driver: unifi, unifi: {{url: "{url}", username: admin, password: wrong, device_mac: "{SWITCH_MAC}", style: unifi-os}}}}
+    - {{name: gone, driver: unifi, unifi: {{url: "http://127.0.0.1:1", api_key: x, device_mac: "{SWITCH_MAC}", timeout_ms: 500}}}}
 """)
         with open(os.path.join(root, "devices", "dc-a6-32-01-02-05.yaml"), "w") as f:
             f.write("power:\n  switch: usw\n  port: 5\n")
+        with open(os.path.join(root, "devices", "dc-a6-32-01-02-04.yaml"), "w") as f:
+            f.write("hostname: pi-4\n")
         env = dict(os.environ, MB_ROOT=root)
 
         def run(*args, rc=0):
@@ -194,9 +196,9 @@ def main():
         found = [json.loads(line) for line in p.stdout.splitlines()]
         macs = {(d["mac"], d["port"]) for d in found}
         assert ("dc:a6:32:01:02:04", "4") in macs and (PI_MAC, "5") in macs, found
-        with open(os.path.join(root, "state", "poe", "dc-a6-32-01-02-04.json")) as f:
+        with open(os.path.join(root, "state", "poe", "devices", "dc-a6-32-01-02-04.json")) as f:
             learned = json.load(f)
-        assert learned["switch"] == "usw" and learned["port"] == "4", learned
+        assert learned["power"] == {"switch": "usw", "port": 4}, learned
         st = json.loads(run("--json", "status", "dc:a6:32:01:02:04").stdout)
         assert st["port"] == "4", st
         assert not C.errors, C.errors

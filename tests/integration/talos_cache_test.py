@@ -27,7 +27,7 @@ def names(h):
     return sorted(e["version"] + "/" + e["name"] for e in json.loads(h.mbtalos("--json", "cache", "list").stdout))
 
 
-h = Harness("cache", ["--image-size", str(SIZE)], {"max_cache_size": "40M"})
+h = Harness("cache", ["--image-size", str(SIZE)], {"max_cache_size": str(40 << 20)})
 try:
     h.start_serve()
     A = "/images/talos/v1.11.0/amd64/metal.raw"

@@ -16,6 +16,7 @@ Test modes, switched at run time through GET /_control?key=value (and read throu
   cut=N         bodies are cut (connection closed) after N bytes; 0 disables
   rate=B        bodies are sent at about B bytes/s; 0 = unthrottled
   schematic_answer=id-only   POST /schematics answers {"id"} only (factory <= 0.6)
+  checksums=1   image .sha256 answered as an Enterprise factory would (2: with a wrong digest)
 GET /_file/<schematic>/<version>/<path> returns the stand-in's file for an image path without counting it.
 /_stats counts, per "<schematic>/<version>/<path>", GETs started ("gets") and bodies completed ("completed"), plus HEADs.
 """
@@ -99,7 +100,7 @@ class Factory:
             self.schematics[hashlib.sha256(text.encode()).hexdigest()] = text
         self.built = set()
         self.stats = {"gets": {}, "completed": {}, "heads": {}, "posts": 0}
-        self.modes = {"redirect": 0, "cut": 0, "rate": args.rate, "schematic_answer": "full"}
+        self.modes = {"redirect": 0, "cut": 0, "rate": args.rate, "schematic_answer": "full", "checksums": 0}
         self.workdir = tempfile.mkdtemp(prefix="mbt-talos-standin-")
         self.files = {}
         self.file_locks = {}
@@ -269,6 +270,14 @@ def make_handler(factory, role):
                 if version not in VERSIONS:
                     # The real factory answers 500 for "latest" (unparsed semver) and 404 for unknown versions.
                     return self.reply(500 if version == "latest" else 404, "bad version\n", "text/plain")
+                if path.endswith(".sha256") and factory.modes["checksums"]:
+                    f = factory.asset_file(schematic, version, path[:-7])
+                    if not f:
+                        return self.reply(404, "unknown asset\n", "text/plain")
+                    digest = hashlib.sha256(open(f, "rb").read()).hexdigest()
+                    if factory.modes["checksums"] == 2:
+                        digest = "0" * 64
+                    return self.reply(200, "%s  %s\n" % (digest, path[:-7]), "text/plain")
                 if re.search(r"\.(sha256|sha512|sigstore\.json)$", path):
                     return self.reply(402, "checksums are an Enterprise feature\n", "text/plain")
                 count_key = "%s/%s/%s" % (schematic, version, path)
@@ -286,6 +295,8 @@ def make_handler(factory, role):
                     token = "/cdn/%s/%s" % (hashlib.sha256(repr(build_key).encode()).hexdigest()[:20], path)
                     factory.redirects[token] = (f, path, count_key)
                     location = "http://127.0.0.1:%d%s" % (factory.cdn_port, token)
+                    if factory.args.cdn_base:  # an external CDN (the benchmark's nginx) holding <path>
+                        location = "%s/%s" % (factory.args.cdn_base, path)
                     return self.reply(302, "", "text/plain", {"Location": location})
                 return self.send_file(f, path, count_key)
             return self.reply(404, "not found\n", "text/plain")
@@ -323,7 +334,8 @@ def self_test():
     """Run without arguments (as ctest does): check the stand-in's own answers against talos.md."""
     import urllib.request
     import signal  # noqa: F401
-    args = argparse.Namespace(build_delay=0.0, image_size=1 << 16, image_file=None, rate=0, verbose=False)
+    args = argparse.Namespace(build_delay=0.0, image_size=1 << 16, image_file=None, rate=0, verbose=False,
+                              cdn_base=None)
     factory = Factory(args)
     cdn = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(factory, "cdn"))
     factory.cdn_port = cdn.server_address[1]
@@ -368,6 +380,7 @@ def main():
     ap.add_argument("--image-size", type=int, default=4 << 20, help="bytes of each uncompressed disk image")
     ap.add_argument("--image-file", help="use this file as every uncompressed disk image")
     ap.add_argument("--rate", type=int, default=0, help="initial body rate in bytes/s (0 = unthrottled)")
+    ap.add_argument("--cdn-base", help="redirect=1 sends clients to <cdn-base>/<path> instead of the built-in CDN")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     factory = Factory(args)
@@ -425,8 +438,7 @@ class Harness:
         s.close()
         self.base = "http://127.0.0.1:%d" % self.port
         settings = {"enabled": "true", "base_url": '"%s"' % self.factory, "cache_directory": '"%s"' % self.cache,
-                    "max_cache_size": "10737418240 # 10GB", "default_extensions": "[]",
-                    "listen": '"127.0.0.1:%d"' % self.port}
+                    "max_cache_size": "10737418240 # 10GB", "default_extensions": "[]"}
         settings.update(talos_settings or {})
         with open(os.path.join(self.root, "metal-boot.yaml"), "w") as f:
             f.write("talos:\n" + "".join("  %s: %s\n" % kv for kv in settings.items()))
@@ -440,7 +452,8 @@ class Harness:
 
     def start_serve(self):
         self.serve_log = open(os.path.join(self.dir, "serve.log"), "a")
-        self.serve_proc = subprocess.Popen([self.bin, "--root", self.root, "serve"], stderr=self.serve_log)
+        self.serve_proc = subprocess.Popen([self.bin, "--root", self.root, "serve", "--listen", "127.0.0.1:%d" % self.port],
+                                           stderr=self.serve_log)
         import socket
         for _ in range(200):
             try:

@@ -4,6 +4,7 @@ images decompressed from Debian xz/zstd output, checksums, Range/HEAD, 10 concur
 upstream download, a mid-stream cut -> truncated client + no cache entry, a 302 to a second server,
 errors naming what is wrong, and first byte before the download ends on a slow first build."""
 import hashlib
+import json
 import os
 import sys
 import threading
@@ -104,6 +105,17 @@ try:
     check(code == 200 and body == decompress(h.reference(DEFAULT_ID, "v1.11.0", "nocloud-amd64.raw.xz"), "xz"),
           "after the cut the next request downloads again and succeeds")
 
+    # 6b. An Enterprise-style upstream checksum is verified; a mismatch fails the download.
+    h.control(checksums=1)
+    rc, code, body, _, _ = h.curl("/images/talos/v1.10.7/amd64/aws.raw.xz")
+    check(code == 200 and body == h.reference(DEFAULT_ID, "v1.10.7", "aws-amd64.raw.xz"), "upstream checksum matched")
+    h.control(checksums=2)
+    rc, code, body, _, t = h.curl("/images/talos/v1.10.7/amd64/aws.raw")
+    check(rc != 0 or code != 200, "upstream checksum mismatch -> the client sees a failure (rc=%d code=%d)" % (rc, code))
+    leftovers = [f for d, _, fs in os.walk(h.cache) for f in fs if f.startswith("aws-amd64.raw") and "xz" not in f]
+    check(leftovers == [], "no cache entry for the mismatching download (%s)" % leftovers)
+    h.control(checksums=0)
+
     # 7. A 302 to a second server ("CDN") is followed.
     h.control(redirect=1)
     rc, code, body, hdrs, _ = h.curl("/images/talos/v1.10.7/amd64/metal.raw.zst")
@@ -138,11 +150,27 @@ try:
     r = h.mbtalos("schematic", "--extensions", "nope", check=False)
     check(r.returncode == 65 and "'nope'" in r.stderr, "schematic with an unknown extension -> exit 65 naming it")
     r = h.mbtalos("--json", "versions")
-    check('"latest": "v1.11.5"' in r.stdout, "versions --json reports latest")
+    check(json.loads(r.stdout)["latest"] == "v1.11.5", "versions --json reports latest")
     out = os.path.join(h.dir, "fetched.raw")
     r = h.mbtalos("fetch", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--asset", "metal.raw", "-o", out, "--json")
     check(open(out, "rb").read() == decompress(h.reference(RPI_ID, "v1.11.1", "metal-arm64.raw.zst"), "zstd"),
           "fetch -o writes the decompressed image")
+
+    # 10. iPXE: the script points at the route; kernel and initramfs come through the cache.
+    r = h.mbtalos("--json", "ipxe", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--url-base", h.base)
+    boot = json.loads(r.stdout)
+    check(boot["schematic"] == RPI_ID and boot["cmdline"].startswith("talos.platform=metal"),
+          "ipxe: schematic and the factory's command line (%s)" % boot["cmdline"])
+    for key, name in (("kernel_url", "kernel-arm64"), ("initramfs_url", "initramfs-arm64.xz")):
+        rc, code, body, _, _ = h.curl(boot[key][len(h.base):])
+        check(code == 200 and body == h.reference(RPI_ID, "v1.11.1", name), "ipxe: %s serves %s" % (key, name))
+    script = h.mbtalos("ipxe", "v1.11.1", "arm64", "--overlay", "rpi_generic", "--url-base", h.base).stdout
+    check(script.startswith("#!ipxe\n") and "\nkernel %s " % boot["kernel_url"] in script and
+          "\ninitrd %s\n" % boot["initramfs_url"] in script, "ipxe: the script")
+    boot2 = json.loads(h.mbtalos("--json", "ipxe", "v1.11.1", "arm64", "--overlay", "rpi_generic",
+                                 "--url-base", h.base).stdout)
+    check(boot2["kernel_file"].endswith("/kernel-arm64") and os.path.exists(boot2["kernel_file"]),
+          "ipxe: the cached kernel file is reported")
 finally:
     h.close()
 

@@ -169,3 +169,14 @@ TEST_CASE("an unknown switch is a warning, not an error", "[config]") {
     REQUIRE(snap->warnings.size() == 1);
     CHECK(snap->warnings[0].find("no switch named 'nope'") != std::string::npos);
 }
+
+TEST_CASE("byte sizes accept binary suffixes", "[config]") {
+    TempDir dir;
+    dir.write("metal-boot.yaml", "talos:\n  max_cache_size: 40M\n");
+    CHECK(load_tree(Tree(dir.path()))->settings.talos.max_cache_size == 40ull << 20);
+    dir.write("metal-boot.yaml", "talos:\n  max_cache_size: 10737418240\n");
+    CHECK(load_tree(Tree(dir.path()))->settings.talos.max_cache_size == 10737418240ull);
+    dir.write("metal-boot.yaml", "talos:\n  max_cache_size: 10X\n");
+    CHECK(load_error(dir) ==
+          "metal-boot.yaml:2: talos.max_cache_size: expected a size in bytes (e.g. 10737418240 or 10G), got '10X'");
+}

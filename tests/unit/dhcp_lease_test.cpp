@@ -1,7 +1,7 @@
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "dhcp/lease_engine.hpp"
 #include "dhcp/lease_file.hpp"
@@ -34,7 +34,9 @@ Packet msg(const std::string& mac, uint32_t xid, const std::string& opts, Ipv4 c
     p.ciaddr = ciaddr;
     return p;
 }
-std::string ip_hex(const char* ip) { return fmt::format("{:08x}", *parse_ip(ip)); }
+std::string ip_hex(const char* ip) {
+    return fmt::format("{:08x}", *parse_ip(ip));
+}
 
 }  // namespace
 
@@ -46,8 +48,8 @@ TEST_CASE("DORA: offer, select, ack, then renew and rebind", "[dhcp][lease]") {
     CHECK(d.grant.lease_seconds == 600);
     CHECK(ip_str(d.grant.subnet_mask) == "255.255.0.0");
     CHECK_FALSE(e.dirty());  // an offer is not a lease
-    auto a = e.handle(msg("525400000001", 7, "350103 3204" + ip_hex("10.99.0.10") + " 3604" + ip_hex("10.99.0.1") +
-                                                 " 0c05686f7374 31 ff"),
+    auto a = e.handle(msg("525400000001", 7,
+                          "350103 3204" + ip_hex("10.99.0.10") + " 3604" + ip_hex("10.99.0.1") + " 0c05686f7374 31 ff"),
                       kServer, kServer, 1001);
     REQUIRE(a.kind == Kind::ack);
     CHECK(ip_str(a.grant.address) == "10.99.0.10");
@@ -75,30 +77,34 @@ TEST_CASE("Pending offers are keyed on (chaddr, xid): fixed-xid Pis get distinct
     REQUIRE(b.kind == Kind::offer);
     CHECK(a.grant.address != b.grant.address);
     // b cannot take a's offered address
-    auto steal = e.handle(msg("dca632000002", 0x26f30339, "350103 3204" + fmt::format("{:08x}", a.grant.address) +
-                                                              " 3604" + ip_hex("10.99.0.1") + " ff"),
-                          kServer, kServer, 11);
+    auto steal =
+        e.handle(msg("dca632000002", 0x26f30339,
+                     "350103 3204" + fmt::format("{:08x}", a.grant.address) + " 3604" + ip_hex("10.99.0.1") + " ff"),
+                 kServer, kServer, 11);
     CHECK(steal.kind == Kind::nak);
     // after the offer hold expires the address is free again
     e.reap(100);
     std::vector<Ipv4> got;
     for (int i = 3; i < 6; ++i)
-        got.push_back(e.handle(msg(fmt::format("dca6320000{:02x}", i), 1, "350101 ff"), kServer, kServer, 100).grant.address);
+        got.push_back(
+            e.handle(msg(fmt::format("dca6320000{:02x}", i), 1, "350101 ff"), kServer, kServer, 100).grant.address);
     CHECK(std::count(got.begin(), got.end(), a.grant.address) == 1);
 }
 
 TEST_CASE("REQUEST naming another server is ignored and frees the offer", "[dhcp][lease]") {
     LeaseEngine e(config());
     auto o = e.handle(msg("525400000001", 1, "350101 ff"), kServer, kServer, 0);
-    auto r = e.handle(msg("525400000001", 1, "350103 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" +
-                                                 ip_hex("10.99.0.250") + " ff"),
-                      kServer, kServer, 1);
+    auto r =
+        e.handle(msg("525400000001", 1,
+                     "350103 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" + ip_hex("10.99.0.250") + " ff"),
+                 kServer, kServer, 1);
     CHECK(r.kind == Kind::ignore);
     CHECK_THAT(r.reason, Catch::Contains("not ours"));
     // the pool has three addresses: the freed one is offered again within the next three clients
     std::vector<Ipv4> got;
     for (int i = 2; i < 5; ++i)
-        got.push_back(e.handle(msg(fmt::format("5254000000{:02x}", i), 2, "350101 ff"), kServer, kServer, 2).grant.address);
+        got.push_back(
+            e.handle(msg(fmt::format("5254000000{:02x}", i), 2, "350101 ff"), kServer, kServer, 2).grant.address);
     CHECK(std::count(got.begin(), got.end(), o.grant.address) == 1);
 }
 
@@ -122,12 +128,12 @@ TEST_CASE("Reservations, DECLINE, RELEASE, INFORM, pool exhaustion", "[dhcp][lea
     CHECK(r.hostname == "pi-node01");
     // DECLINE: the address is held and persisted
     auto o = e.handle(msg("525400000001", 1, "350101 ff"), kServer, kServer, 0);
-    e.handle(msg("525400000001", 1, "350103 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" +
-                                        ip_hex("10.99.0.1") + " ff"),
+    e.handle(msg("525400000001", 1,
+                 "350103 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" + ip_hex("10.99.0.1") + " ff"),
              kServer, kServer, 0);
     e.clear_dirty();
-    e.handle(msg("525400000001", 2, "350104 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" +
-                                        ip_hex("10.99.0.1") + " ff"),
+    e.handle(msg("525400000001", 2,
+                 "350104 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" + ip_hex("10.99.0.1") + " ff"),
              kServer, kServer, 5);
     CHECK(e.dirty());
     CHECK(e.size() == 0);
@@ -140,9 +146,10 @@ TEST_CASE("Reservations, DECLINE, RELEASE, INFORM, pool exhaustion", "[dhcp][lea
     e2.load(e.leases(), e.declined(), 10);
     CHECK(e2.handle(msg("525400000009", 3, "350101 ff"), kServer, kServer, 10).grant.address != o.grant.address);
     // RELEASE
-    auto a = e.handle(msg("525400000001", 3, "350103 3204" + fmt::format("{:08x}", again.grant.address) + " 3604" +
-                                                 ip_hex("10.99.0.1") + " ff"),
-                      kServer, kServer, 7);
+    auto a = e.handle(
+        msg("525400000001", 3,
+            "350103 3204" + fmt::format("{:08x}", again.grant.address) + " 3604" + ip_hex("10.99.0.1") + " ff"),
+        kServer, kServer, 7);
     REQUIRE(a.kind == Kind::ack);
     CHECK(e.size() == 1);
     e.handle(msg("525400000001", 4, "350107 3604" + ip_hex("10.99.0.1") + " ff", again.grant.address), kServer, kServer,
@@ -222,4 +229,20 @@ TEST_CASE("dnsmasq lease file round trip", "[dhcp][lease]") {
     auto d = parse_declined(format_declined({Declined{*parse_ip("10.0.0.9"), 1234}}));
     REQUIRE(d.size() == 1);
     CHECK(d[0].until == 1234);
+}
+
+TEST_CASE("Reservations can change while offers and leases stay", "[dhcp][lease]") {
+    LeaseEngine e(config());
+    auto o = e.handle(msg("525400000001", 1, "350101 ff"), kServer, kServer, 0);
+    e.set_reservations({Reservation{hex("525400000002"), *parse_ip("10.99.0.201"), "n2"}});
+    auto r = e.handle(msg("525400000002", 2, "350101 ff"), kServer, kServer, 0);
+    CHECK(ip_str(r.grant.address) == "10.99.0.201");
+    auto a =
+        e.handle(msg("525400000001", 1,
+                     "350103 3204" + fmt::format("{:08x}", o.grant.address) + " 3604" + ip_hex("10.99.0.1") + " ff"),
+                 kServer, kServer, 1);
+    CHECK(a.kind == Kind::ack);
+    // the old reservation (dc:a6:32:00:00:aa) is gone: it gets a pool address now
+    auto p = e.handle(msg("dca6320000aa", 3, "350101 ff"), kServer, kServer, 2);
+    CHECK(p.grant.address != *parse_ip("10.99.0.200"));
 }

@@ -61,9 +61,9 @@ TEST_CASE("Classification per packet", "[dhcp][classify]") {
     // plain client with a Pi OUI (the OS after boot) gets no boot class
     CHECK(cls(dhcp_test::request("dca632000001", 1, 0, "350101 ff")) == ClientClass::plain);
     // PXEClient with a bad option 97 is demoted to plain
-    auto bad97 = classify(Packet::unpack(dhcp_test::request("525400000001", 1, 0,
-                                                            "350101 5d020007 3c09505845436c69656e74 610201 02 ff")),
-                          ClassifyConfig{});
+    auto bad97 = classify(
+        Packet::unpack(dhcp_test::request("525400000001", 1, 0, "350101 5d020007 3c09505845436c69656e74 610201 02 ff")),
+        ClassifyConfig{});
     CHECK(bad97.cls == ClientClass::plain);
     CHECK_FALSE(bad97.note.empty());
 }
@@ -150,8 +150,7 @@ TEST_CASE("UEFI PXE gets {6:08}, siaddr and the boot file by arch", "[dhcp][repl
     g.address = *parse_ip("10.99.0.50");
     g.lease_seconds = 600;
     Packet f = reply_for(dhcp_test::edk2_arm64_discover(), ServerMode::full, {}, &g);
-    CHECK(reply_destination(Packet::unpack(dhcp_test::edk2_arm64_discover()), f).kind ==
-          Destination::Kind::broadcast);
+    CHECK(reply_destination(Packet::unpack(dhcp_test::edk2_arm64_discover()), f).kind == Destination::Kind::broadcast);
 }
 
 TEST_CASE("HTTP boot gets HTTPClient and an absolute URL in 67 and file", "[dhcp][reply]") {
@@ -229,4 +228,17 @@ TEST_CASE("Replies respect option 57 and default to 576", "[dhcp][reply]") {
     CHECK(max_reply_size(Packet::unpack(dhcp_test::pi_discover())) == 576);
     CHECK(max_reply_size(Packet::unpack(dhcp_test::edk2_arm64_discover())) == 1472);
     CHECK(max_reply_size(Packet::unpack(dhcp_test::request("525400000001", 1, 0, "350101 39020100 ff"))) == 576);
+}
+
+TEST_CASE("Base URL placeholder {server} and per-device boot file", "[dhcp][reply]") {
+    Packet q = Packet::unpack(dhcp_test::http_discover());
+    auto c = classify(q, ClassifyConfig{});
+    BootSettings s = settings();
+    s.server_id = *parse_ip("10.99.0.7");
+    s.http_base_url = "http://{server}:8080/";
+    CHECK(boot_target(q, c, {}, s) == "http://10.99.0.7:8080/ipxe/snp.efi");
+    Packet x = Packet::unpack(dhcp_test::edk2_x64_discover());
+    DeviceChoices dev;
+    dev.boot_file = "custom.efi";
+    CHECK(boot_target(x, classify(x, ClassifyConfig{}), dev, s) == "custom.efi");
 }

@@ -8,7 +8,9 @@
 
 namespace dhcp_test {
 
-inline mb::dhcp::Bytes hex(const std::string& h) { return *mb::parse_hex(h); }
+inline mb::dhcp::Bytes hex(const std::string& h) {
+    return *mb::parse_hex(h);
+}
 
 inline std::string strip(std::string s) {
     std::string out;
@@ -47,39 +49,62 @@ inline const std::string kPiOptions =
     "611100525069341131c00032010203cdab3412"
     "ff";
 
-
 inline mb::dhcp::Bytes pi_discover(const std::string& mac = "dca632010203") {
     return request(mac, 0x26f30339, 0, kPiOptions);
 }
 // EDK2 arm64 PXE DISCOVER: broadcast flag, 57 = 1472, 93 = 0x0b, 94 = 1.3.0.
 inline mb::dhcp::Bytes edk2_arm64_discover(const std::string& mac = "525400770001") {
     return request(mac, 0x11223344, 0x8000,
-                   "350101" "3902" "05c0" "5d02000b" "5e03010300"
+                   "350101"
+                   "3902"
+                   "05c0"
+                   "5d02000b"
+                   "5e03010300"
                    "3c20505845436c69656e743a417263683a30303031313a554e44493a303033303030"
-                   "611100" "7ab0c0de000040008000000000000001" "ff");
+                   "611100"
+                   "7ab0c0de000040008000000000000001"
+                   "ff");
 }
 inline mb::dhcp::Bytes edk2_x64_discover(const std::string& mac = "525400770002") {
     return request(mac, 0x55667788, 0x8000,
-                   "350101" "39" "02" "05c0" "5d020007" "5e03010300"
-                   "3c20505845436c69656e743a417263683a30303030373a554e44493a303033303030" "ff");
+                   "350101"
+                   "39"
+                   "02"
+                   "05c0"
+                   "5d020007"
+                   "5e03010300"
+                   "3c20505845436c69656e743a417263683a30303030373a554e44493a303033303030"
+                   "ff");
 }
 // EDK2 arm64 HTTP boot DISCOVER: HTTPClient:Arch:00019, 93 = 0x13.
 inline mb::dhcp::Bytes http_discover(const std::string& mac = "525400770003") {
     return request(mac, 0x01020304, 0x8000,
-                   "350101" "5d020013" "5e03010300"
-                   "3c21" "48545450436c69656e743a417263683a30303031393a554e44493a303033303030" "ff");
+                   "350101"
+                   "5d020013"
+                   "5e03010300"
+                   "3c21"
+                   "48545450436c69656e743a417263683a30303031393a554e44493a303033303030"
+                   "ff");
 }
 // iPXE (arm64 EFI): 77 raw "iPXE", 175 present, 93 = 0x0b.
 inline mb::dhcp::Bytes ipxe_discover(const std::string& mac = "dca632010203") {
     return request(mac, 0x0a0b0c0d, 0,
-                   "350101" "4d0469505845" "af06130101240101" "5d02000b" "5e0301030a"
-                   "3c20505845436c69656e743a417263683a30303031313a554e44493a303033303130" "ff");
+                   "350101"
+                   "4d0469505845"
+                   "af06130101240101"
+                   "5d02000b"
+                   "5e0301030a"
+                   "3c20505845436c69656e743a417263683a30303031313a554e44493a303033303130"
+                   "ff");
 }
 // x86 BIOS PXE ROM, arch 0, non-Pi MAC, no option 97.
 inline mb::dhcp::Bytes bios_discover(const std::string& mac = "525400770004") {
     return request(mac, 0x99887766, 0,
-                   "350101" "5d020000" "5e03010201"
-                   "3c20505845436c69656e743a417263683a30303030303a554e44493a303032303031" "ff");
+                   "350101"
+                   "5d020000"
+                   "5e03010201"
+                   "3c20505845436c69656e743a417263683a30303030303a554e44493a303032303031"
+                   "ff");
 }
 
 }  // namespace dhcp_test

@@ -106,3 +106,9 @@ TEST_CASE("Merge keys by (GUID, name), deletes, and offers name-only compatibili
     CHECK(compat.find(ip4, u"D83ADD5A440C"));
     CHECK_FALSE(compat.find(ip6, u"D83ADD5A440C"));
 }
+
+TEST_CASE("A number that overflows is a data error, not a crash", "[efi][json]") {
+    CHECK_THROWS_AS(parse_json(R"([{"name": 351e001830000000000000}])"), mb::Error);
+    CHECK_THROWS_AS(parse_json(R"([{"name": "X", "guid": "EfiGlobalVariable", "data": "", "attr": 99999999999999999999999}])"),
+                    mb::Error);
+}

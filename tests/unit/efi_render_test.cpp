@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <chrono>
-
 #include "core/error.hpp"
 #include "efi/render.hpp"
 #include "efi/rpi_settings.hpp"
@@ -57,16 +55,6 @@ TEST_CASE("Render keeps base variables and overrides them by (GUID, name)", "[ef
     Variables big;
     big.set(Variable{guids::kGlobal, u"Big", 7, std::vector<uint8_t>(0xE000), {}, 0, 0});
     CHECK_THROWS_WITH(base.render(big), Catch::Contains("too small"));
-}
-
-TEST_CASE("Render is fast once the base is parsed", "[efi][render][.bench]") {
-    // Tagged hidden: a sanity measurement, not a timed unit test (see bench/efivars).
-    const BaseImage base(fixture("RPI_EFI-rebuilt-empty.fd"));
-    const auto vars = import_json(fixture_text("pi4-d83add5a440c.vars.json"));
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < 100; ++i) base.render_view(vars);
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
-    WARN("render_view: " << us / 100.0 << " us per render");
 }
 
 TEST_CASE("Boot overrides: Once, Continuous, Disabled", "[efi][render]") {

@@ -302,3 +302,16 @@ TEST_CASE("edk2-style append marks old copies and keeps store order", "[efi][var
     CHECK(last.records[2].state == 0x3D);
     CHECK(last.vars.size() == 1);
 }
+
+TEST_CASE("Live order follows the winning record", "[efi][varstore]") {
+    auto img = fresh_ovmf();
+    size_t p = parse_store(img).layout.records_begin;
+    p = put_record(img, p, 0x3E, guids::kGlobal, u"A", {1});
+    p = put_record(img, p, 0x3F, guids::kGlobal, u"B", {2});
+    put_record(img, p, 0x3F, guids::kGlobal, u"A", {3});
+    Store s = parse_store(img);
+    REQUIRE(s.vars.size() == 2);
+    CHECK(s.vars[0].name == u"B");
+    CHECK(s.vars[1].data[0] == 3);
+    CHECK(s.vars.find(guids::kGlobal, u"A")->data[0] == 3);
+}

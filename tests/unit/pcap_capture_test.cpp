@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -24,10 +23,10 @@ TEST_CASE("pcap reads the real firmware captures (counts match tshark)", "[pcap]
         size_t frames;
         size_t dhcp;  // UDP 67/68/4011 datagrams that unpack as DHCP
     };
-    for (auto c : {Case{"x86-bios-seabios-ipxe-rom-virtio.pcap", 39, 7},
-                   Case{"x86-uefi-ovmf-ipxe-efirom-http.pcap", 34, 7},
-                   Case{"arm64-uefi-aavmf-firmware-only-pxe4-pxe6-httpboot.pcap", 45, 15},
-                   Case{"x86-uefi-ovmf-pxe-tftp-ipxe-http.pcap", 1223, 14}}) {
+    for (auto c :
+         {Case{"x86-bios-seabios-ipxe-rom-virtio.pcap", 39, 7}, Case{"x86-uefi-ovmf-ipxe-efirom-http.pcap", 34, 7},
+          Case{"arm64-uefi-aavmf-firmware-only-pxe4-pxe6-httpboot.pcap", 45, 15},
+          Case{"x86-uefi-ovmf-pxe-tftp-ipxe-http.pcap", 1223, 14}}) {
         INFO(c.file);
         auto frames = read_file(fixture(c.file));
         CHECK(frames.size() == c.frames);
@@ -48,8 +47,8 @@ TEST_CASE("pcap reads the real firmware captures (counts match tshark)", "[pcap]
 TEST_CASE("pcap writer output reads back, built frames decode with valid checksums", "[pcap]") {
     auto path = std::filesystem::temp_directory_path() / "mb-pcap-test.pcap";
     std::vector<uint8_t> payload{1, 2, 3, 4, 5};
-    auto frame = build_udp_frame({0x52, 0x54, 0, 0, 0, 1}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0x0a630001,
-                                 0xffffffff, 67, 68, payload);
+    auto frame = build_udp_frame({0x52, 0x54, 0, 0, 0, 1}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0x0a630001, 0xffffffff,
+                                 67, 68, payload);
     {
         Writer w(path.string());
         w.write(1700000000, 123456, frame);
@@ -83,8 +82,8 @@ TEST_CASE("pcap decodes Linux cooked captures and rejects garbage with an offset
     CHECK(u->dst_port == 67);
     CHECK_FALSE(decode_udp(kEthernet, std::vector<uint8_t>(10, 0)));
     CHECK_THROWS_AS(parse(std::vector<uint8_t>{1, 2, 3, 4, 5}), mb::Error);
-    std::vector<uint8_t> hdr{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-                             0,    0,    0,    0,    0, 0, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0};
+    std::vector<uint8_t> hdr{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0,    0,    0, 0, 0xff, 0xff, 0, 0,
+                             1,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff, 0, 0};
     try {
         parse(hdr);
         FAIL("no error");

@@ -1,5 +1,3 @@
-#include <yaml-cpp/yaml.h>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -88,26 +86,38 @@ TEST_CASE("UniFi port state mapping", "[poe]") {
     CHECK_THROWS_AS(unifi_port_status(dev("auto", true, nullptr), 5), mb::Error);
 }
 
-TEST_CASE("poe settings parse with file:line errors", "[poe]") {
-    auto parse = [](const char* text) { return parse_poe_settings(YAML::Load(text)["poe"], "metal-boot.yaml"); };
-    auto s = parse(R"(poe:
-  cycle_delay_ms: 2000
-  switches:
-    a: {driver: snmp, address: "10.0.0.2", community: rw}
-    b: {driver: command, command: "x {action}"}
-    c: {driver: unifi, url: "https://u", api_key: k, device: "f4:e2:c6:50:60:bb"}
-)");
+TEST_CASE("poe settings from metal-boot.yaml's poe section", "[poe]") {
+    mb::config::PoeSettings c;
+    c.cycle_delay_ms = 2000;
+    mb::config::PoeSwitch a;
+    a.name = "a";
+    a.driver = "snmp";
+    a.address = "10.0.0.2";
+    a.snmp.community = "rw";
+    a.snmp.group = 2;
+    c.switches.push_back(a);
+    mb::config::PoeSwitch u;
+    u.name = "u";
+    u.driver = "unifi";
+    u.unifi.url = "https://u";
+    u.unifi.api_key = "k";
+    u.unifi.username = "admin";
+    u.unifi.device_mac = "f4:e2:c6:50:60:bb";
+    c.switches.push_back(u);
+    auto s = from_config(c);
     CHECK(s.cycle_delay_ms == 2000);
     CHECK(s.get("a").snmp.community == "rw");
-    CHECK(s.get("c").unifi.api_key == "k");
+    CHECK(s.get("a").snmp.group == 2);
+    CHECK(s.get("u").unifi.username.empty());  // an API key wins; never both
     CHECK_THROWS_WITH(s.get("aa"), Catch::Contains("did you mean a"));
-    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: snmp, adress: x}\n"),
-                      Catch::Contains("metal-boot.yaml:3: unknown key poe.switches.a.adress (did you mean address?)"));
-    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: snmp, address: x, version: 4}\n"),
-                      Catch::Contains("version"));
-    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: unifi, url: u, device: d, api_key: k, username: u}\n"),
-                      Catch::Contains("exactly one"));
-    CHECK_THROWS_WITH(parse("poe:\n  switches:\n    a: {driver: relay}\n"), Catch::Contains("not one of"));
-    CHECK_THROWS_WITH(parse("poe:\n  cycle_delay_ms: soon\n"), Catch::Contains("wrong type"));
-    CHECK(parse("other: 1\n").switches.empty());
+    mb::config::PoeSwitch v3 = a;
+    v3.snmp.version = "3";
+    CHECK_THROWS_WITH(from_config(v3), Catch::Contains("snmp.user"));
+    v3.snmp.user = "mb";
+    v3.snmp.auth_password = "short";
+    CHECK_THROWS_WITH(from_config(v3), Catch::Contains("auth_password"));
+    mb::config::PoeSwitch noaddr = a;
+    noaddr.address.clear();
+    CHECK_THROWS_WITH(from_config(noaddr), Catch::Contains("address"));
+    CHECK(parse_pse_port("7", 2) == std::pair<uint32_t, uint32_t>{2, 7});
 }

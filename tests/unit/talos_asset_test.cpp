@@ -37,22 +37,22 @@ TEST_CASE("Compressed and other assets pass through under their factory names", 
         const char* served;
         const char* type;
     };
-    for (const auto& c : {Case{"metal-arm64.raw.xz", "arm64", "metal-arm64.raw.xz", "application/x-xz"},
-                          Case{"metal.raw.zst", "arm64", "metal-arm64.raw.zst", "application/zstd"},
-                          Case{"kernel", "arm64", "kernel-arm64", "application/octet-stream"},
-                          Case{"kernel-amd64", "amd64", "kernel-amd64", "application/octet-stream"},
-                          Case{"initramfs.xz", "arm64", "initramfs-arm64.xz", "application/x-xz"},
-                          Case{"cmdline-metal", "arm64", "cmdline-metal-arm64", "text/plain; charset=utf-8"},
-                          Case{"cmdline-metal-amd64-secureboot", "amd64", "cmdline-metal-amd64-secureboot",
-                               "text/plain; charset=utf-8"},
-                          Case{"metal-amd64-secureboot.iso", "amd64", "metal-amd64-secureboot.iso",
-                               "application/x-iso9660-image"},
-                          Case{"metal-amd64-uki.efi", "amd64", "metal-amd64-uki.efi", "application/efi"},
-                          Case{"installer-arm64.tar", "arm64", "installer-arm64.tar", "application/x-tar"},
-                          Case{"metal-installer-amd64.tar", "amd64", "metal-installer-amd64.tar", "application/x-tar"},
-                          Case{"gcp.raw.tar.gz", "amd64", "gcp-amd64.raw.tar.gz", "application/gzip"},
-                          Case{"digital-ocean-amd64.raw.gz", "amd64", "digital-ocean-amd64.raw.gz", "application/gzip"},
-                          Case{"nocloud.qcow2", "amd64", "nocloud-amd64.qcow2", "application/octet-stream"}}) {
+    for (const auto& c :
+         {Case{"metal-arm64.raw.xz", "arm64", "metal-arm64.raw.xz", "application/x-xz"},
+          Case{"metal.raw.zst", "arm64", "metal-arm64.raw.zst", "application/zstd"},
+          Case{"kernel", "arm64", "kernel-arm64", "application/octet-stream"},
+          Case{"kernel-amd64", "amd64", "kernel-amd64", "application/octet-stream"},
+          Case{"initramfs.xz", "arm64", "initramfs-arm64.xz", "application/x-xz"},
+          Case{"cmdline-metal", "arm64", "cmdline-metal-arm64", "text/plain; charset=utf-8"},
+          Case{"cmdline-metal-amd64-secureboot", "amd64", "cmdline-metal-amd64-secureboot",
+               "text/plain; charset=utf-8"},
+          Case{"metal-amd64-secureboot.iso", "amd64", "metal-amd64-secureboot.iso", "application/x-iso9660-image"},
+          Case{"metal-amd64-uki.efi", "amd64", "metal-amd64-uki.efi", "application/efi"},
+          Case{"installer-arm64.tar", "arm64", "installer-arm64.tar", "application/x-tar"},
+          Case{"metal-installer-amd64.tar", "amd64", "metal-installer-amd64.tar", "application/x-tar"},
+          Case{"gcp.raw.tar.gz", "amd64", "gcp-amd64.raw.tar.gz", "application/gzip"},
+          Case{"digital-ocean-amd64.raw.gz", "amd64", "digital-ocean-amd64.raw.gz", "application/gzip"},
+          Case{"nocloud.qcow2", "amd64", "nocloud-amd64.qcow2", "application/octet-stream"}}) {
         INFO(c.name);
         const auto r = parse_asset(c.name, c.arch);
         CHECK(r.asset.served_name == c.served);
@@ -107,8 +107,7 @@ std::string run(Codec codec, const std::string& compressed, size_t chunk, bool f
     auto d = make_decompressor(codec);
     std::string out;
     const auto sink = [&](const char* p, size_t n) { out.append(p, n); };
-    for (size_t i = 0; i < compressed.size(); i += chunk)
-        d->feed(std::string_view(compressed).substr(i, chunk), sink);
+    for (size_t i = 0; i < compressed.size(); i += chunk) d->feed(std::string_view(compressed).substr(i, chunk), sink);
     if (finish) d->finish(sink);
     return out;
 }

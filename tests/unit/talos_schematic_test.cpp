@@ -89,8 +89,7 @@ TEST_CASE("semver precedence follows semver 2.0", "[talos][version]") {
     CHECK_FALSE(valid_version_text("../etc"));
 }
 
-TEST_CASE("Extensions are validated against the factory's list and the unknown one is named",
-          "[talos][catalog]") {
+TEST_CASE("Extensions are validated against the factory's list and the unknown one is named", "[talos][catalog]") {
     const auto official = parse_extensions_json(
         R"([{"name":"siderolabs/iscsi-tools","ref":"ghcr.io/siderolabs/iscsi-tools:v0.1.6","digest":"sha256:aa"},
             {"name":"siderolabs/qemu-guest-agent","ref":"r","digest":"d","author":"Sidero Labs","description":"x"},

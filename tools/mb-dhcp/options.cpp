@@ -3,18 +3,13 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "device/mac.hpp"
 
 namespace mb::dhcp_tool {
-
-std::string Globals::root_dir() const {
-    if (!root.empty()) return root;
-    if (const char* env = std::getenv("MB_ROOT"); env && *env) return env;
-    return "/var/lib/metal-boot";
-}
 
 void Options::add_flags(CLI::App& app, bool serving) {
     app.add_option("--mode", mode, "proxy: answer only network-boot clients; full: also lease addresses")
@@ -55,11 +50,41 @@ void Options::add_flags(CLI::App& app, bool serving) {
     }
 }
 
+void Options::apply_settings(const config::Snapshot& snap, const CLI::App& cmd) {
+    const auto& d = snap.settings.dhcp;
+    auto unset = [&cmd](const char* flag) {
+        const CLI::Option* o = cmd.get_option_no_throw(flag);
+        return o == nullptr || o->count() == 0;
+    };
+    if (unset("--mode")) mode = d.mode;
+    if (unset("--interface")) interfaces = d.interfaces.empty() ? snap.settings.server.interfaces : d.interfaces;
+    if (unset("--port")) port = d.port;
+    if (unset("--proxy-4011")) proxy_4011 = d.proxy_4011;
+    if (unset("--lease-time")) lease_time = d.lease_time;
+    if (unset("--lease-file")) {
+        std::filesystem::path p(d.lease_file);
+        lease_file = (p.is_absolute() ? p : snap.tree.root() / p).string();
+    }
+    if (unset("--pool")) yaml_pools = d.pools;
+    if (unset("--pi-oui")) pi_ouis = d.pi_ouis;
+    if (unset("--pi-menu-text")) pi_menu_text = d.pi_menu_text;
+    if (unset("--ipxe-user-class") && d.ipxe_user_class != "iPXE" && !d.ipxe_user_class.empty())
+        ipxe_user_classes = {d.ipxe_user_class};
+    const std::string& addr = snap.settings.server.address;
+    if (unset("--tftp-server") && !addr.empty()) tftp_server = addr;
+    if (unset("--http-base-url")) {
+        const auto& h = snap.settings.http;
+        http_base_url = !h.public_url.empty() ? h.public_url
+                                              : fmt::format("http://{}:{}", addr.empty() ? "{server}" : addr, h.port);
+    }
+}
+
 namespace {
 
 uint32_t parse_oui(const std::string& text) {
     auto b = parse_hex(text);
-    if (!b || b->size() != 3) throw usage_error(fmt::format("--pi-oui: {} is not an OUI like dc:a6:32", mb::quoted(text)));
+    if (!b || b->size() != 3)
+        throw usage_error(fmt::format("--pi-oui: {} is not an OUI like dc:a6:32", mb::quoted(text)));
     return uint32_t{(*b)[0]} << 16 | uint32_t{(*b)[1]} << 8 | (*b)[2];
 }
 
@@ -93,7 +118,8 @@ dhcp::EngineConfig Options::engine_config() const {
     for (const auto& spec : pools) {
         auto parts = split(spec, ',');
         auto bad = [&](const std::string& why) {
-            return usage_error(fmt::format("--pool {}: {} (expected SUBNET/PREFIX,START,END[,GATEWAY])", mb::quoted(spec), why));
+            return usage_error(
+                fmt::format("--pool {}: {} (expected SUBNET/PREFIX,START,END[,GATEWAY])", mb::quoted(spec), why));
         };
         if (parts.size() < 3 || parts.size() > 4) throw bad("wrong number of fields");
         auto slash = parts[0].find('/');
@@ -115,12 +141,37 @@ dhcp::EngineConfig Options::engine_config() const {
         p.lease_seconds = lease_time;
         c.pools.push_back(p);
     }
+    for (const auto& y : yaml_pools) {
+        auto bad = [&](const std::string& why) {
+            return config_error(fmt::format("dhcp.pools {}: {}", y.subnet, why));
+        };
+        auto slash = y.subnet.find('/');
+        auto net = dhcp::parse_ip(y.subnet.substr(0, slash));
+        auto prefix = slash == std::string::npos ? std::nullopt : parse_uint(y.subnet.substr(slash + 1), 32);
+        auto s = dhcp::parse_ip(y.range_start), e = dhcp::parse_ip(y.range_end);
+        if (!net || !prefix) throw bad("subnet is not ADDRESS/PREFIX");
+        if (!s || !e) throw bad("range_start and range_end are required");
+        dhcp::PoolConfig p;
+        p.mask = dhcp::prefix_mask(static_cast<unsigned>(*prefix));
+        p.network = *net & p.mask;
+        if (!p.contains(*s) || !p.contains(*e) || *e < *s) throw bad("the range is not inside the subnet");
+        p.start = *s;
+        p.end = *e;
+        if (!y.gateway.empty()) p.routers = {dhcp::parse_ip_or_throw(y.gateway, "dhcp.pools gateway")};
+        for (const auto& x : y.dns) p.dns.push_back(dhcp::parse_ip_or_throw(x, "dhcp.pools dns"));
+        if (p.dns.empty()) p.dns = dns_ips;
+        p.domain = y.domain.empty() ? domain : y.domain;
+        p.lease_seconds = y.lease_time ? y.lease_time : lease_time;
+        c.pools.push_back(p);
+    }
     for (const auto& spec : reservations) {
         auto eq = spec.find('=');
-        if (eq == std::string::npos) throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
+        if (eq == std::string::npos)
+            throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
         auto mac = device::Mac::parse(spec.substr(0, eq));
         auto parts = split(spec.substr(eq + 1), ',');
-        if (!mac || parts.empty()) throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
+        if (!mac || parts.empty())
+            throw usage_error(fmt::format("--reserve {}: expected MAC=IP[,HOSTNAME]", mb::quoted(spec)));
         dhcp::Reservation r;
         r.hwaddr.assign(mac->bytes().begin(), mac->bytes().end());
         r.ip = dhcp::parse_ip_or_throw(parts[0], "--reserve");
@@ -134,6 +185,8 @@ std::string Options::lease_path(const Globals& g) const {
     return lease_file.empty() ? g.root_dir() + "/state/dhcp/dnsmasq.leases" : lease_file;
 }
 
-std::string Options::declined_path(const Globals& g) const { return lease_path(g) + ".declined"; }
+std::string Options::declined_path(const Globals& g) const {
+    return lease_path(g) + ".declined";
+}
 
 }  // namespace mb::dhcp_tool

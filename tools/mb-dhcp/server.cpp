@@ -11,7 +11,6 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -19,13 +18,15 @@
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
-#include <mutex>
-#include <thread>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
+#include "cli/tool.hpp"
 #include "core/error.hpp"
+#include "daemon/daemon.hpp"
 #include "dhcp/option_defs.hpp"
 #include "dhcp/service.hpp"
 #include "log/log.hpp"
@@ -72,15 +73,16 @@ std::string describe(const dhcp::Packet& q, const dhcp::Outcome& out) {
                        q.xid, dhcp::class_name(out.cls.cls));
 }
 
-int64_t epoch_now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t epoch_now() {
+    return static_cast<int64_t>(std::time(nullptr));
+}
 
-// Writes the lease file off the event loop, so fsync never delays a reply. Holds only the newest
-// pending content: bursts of changes coalesce into one write.
-class LeaseWriter {
+// Writes files off the event loop, so fsync never delays a reply. Per path only the newest pending
+// content is kept: bursts of lease changes coalesce into one write.
+class BackgroundWriter {
 public:
-    LeaseWriter(std::string lease_path, std::string declined_path)
-        : lease_path_(std::move(lease_path)), declined_path_(std::move(declined_path)), thread_([this] { loop(); }) {}
-    ~LeaseWriter() {
+    BackgroundWriter() : thread_([this] { loop(); }) {}
+    ~BackgroundWriter() {
         {
             std::lock_guard<std::mutex> g(m_);
             stop_ = true;
@@ -88,11 +90,10 @@ public:
         cv_.notify_one();
         thread_.join();
     }
-    void submit(std::string leases, std::optional<std::string> declined) {
+    void submit(std::string path, std::string content, bool sync) {
         {
             std::lock_guard<std::mutex> g(m_);
-            leases_ = std::move(leases);
-            if (declined) declined_ = std::move(declined);
+            pending_[std::move(path)] = {std::move(content), sync};
         }
         cv_.notify_one();
     }
@@ -100,42 +101,47 @@ public:
 private:
     void loop() {
         for (;;) {
-            std::optional<std::string> leases, declined;
+            std::map<std::string, std::pair<std::string, bool>> jobs;
             {
                 std::unique_lock<std::mutex> lk(m_);
-                cv_.wait(lk, [this] { return stop_ || leases_ || declined_; });
-                if (!leases_ && !declined_ && stop_) return;
-                leases.swap(leases_);
-                declined.swap(declined_);
+                cv_.wait(lk, [this] { return stop_ || !pending_.empty(); });
+                if (pending_.empty() && stop_) return;
+                jobs.swap(pending_);
             }
-            try {
-                if (leases) write_atomic(lease_path_, *leases);
-                if (declined) write_atomic(declined_path_, *declined);
-            } catch (const Error& e) {
-                log::error("cannot persist leases: {}", e.what());
+            for (const auto& [path, job] : jobs) {
+                try {
+                    write_atomic(path, job.first, job.second);
+                } catch (const Error& e) {
+                    log::error("cannot write {}: {}", path, e.what());
+                }
             }
         }
     }
-    std::string lease_path_, declined_path_;
     std::mutex m_;
     std::condition_variable cv_;
-    std::optional<std::string> leases_, declined_;
+    std::map<std::string, std::pair<std::string, bool>> pending_;
     bool stop_ = false;
     std::thread thread_;
 };
 
 class Server {
 public:
-    Server(const Globals& g, const Options& o)
-        : globals_(g),
+    Server(asio::io_context& io, const Globals& g, const Options& o)
+        : io_(io),
+          globals_(g),
           options_(o),
-          signals_(io_, SIGINT, SIGTERM, SIGHUP),
           flush_timer_(io_),
           tick_timer_(io_),
           malformed_limit_(1.0, 5.0),
           refused_limit_(2.0, 10.0) {}
+    ~Server();
 
-    int run();
+    // Loads leases, opens the sockets; throws mb::Error (usage, config, unavailable) on failure.
+    void start(const daemon::Snapshot& snapshot);
+    // A new config snapshot: device choices and reservations apply at once.
+    void apply(const daemon::Snapshot& snapshot);
+    // Closes the sockets and persists what is pending.
+    void stop();
 
 private:
     struct Listener {
@@ -152,16 +158,13 @@ private:
     void schedule_flush();
     void flush();
     void tick();
-    void reload();
-    void wait_signals();
     const IfInfo* iface(int ifindex);
     void capture(const std::array<uint8_t, 6>& src_mac, const std::array<uint8_t, 6>& dst_mac, dhcp::Ipv4 src,
                  dhcp::Ipv4 dst, uint16_t sport, uint16_t dport, std::span<const uint8_t> payload);
 
+    asio::io_context& io_;
     Globals globals_;
     Options options_;
-    asio::io_context io_;
-    asio::signal_set signals_;
     asio::steady_timer flush_timer_;
     asio::steady_timer tick_timer_;
     bool flush_pending_ = false;
@@ -169,11 +172,11 @@ private:
     int packet_fd_ = -1;
     std::map<int, IfInfo> ifaces_;
     std::chrono::steady_clock::time_point ifaces_at_{};
-    Devices devices_;
+    std::shared_ptr<Devices> devices_;
     std::unique_ptr<dhcp::LeaseEngine> engine_;
     std::vector<std::string> other_lease_lines_;
     size_t declined_written_ = 0;
-    std::unique_ptr<LeaseWriter> writer_;
+    std::unique_ptr<BackgroundWriter> writer_;
     std::unique_ptr<dhcp::Service> service_;
     std::unique_ptr<Learner> learner_;
     std::unique_ptr<pcap::Writer> capture_;
@@ -200,8 +203,9 @@ void Server::open_listener(const std::string& ifname, uint16_t port, bool pxe) {
     if (!ifname.empty() && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(), ifname.size() + 1) != 0)
         throw io_error(fmt::format("SO_BINDTODEVICE {}", ifname), errno);
     l->socket->bind(udp::endpoint(asio::ip::address_v4::any(), port), ec);
-    if (ec) throw Error(kExitUnavailable, fmt::format("cannot bind UDP port {}{}: {}", port,
-                                                      ifname.empty() ? "" : " on " + ifname, ec.message()));
+    if (ec)
+        throw Error(kExitUnavailable, fmt::format("cannot bind UDP port {}{}: {}", port,
+                                                  ifname.empty() ? "" : " on " + ifname, ec.message()));
     l->socket->non_blocking(true);
     log::info("listening on {}:{}{}", ifname.empty() ? "*" : ifname, port, pxe ? " (PXE boot server)" : "");
     listeners_.push_back(std::move(l));
@@ -231,7 +235,8 @@ void Server::drain(Listener& l) {
         ssize_t got = recvmsg(l.socket->native_handle(), &msg, MSG_DONTWAIT);
         if (got < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-                log::write_limited(malformed_limit_, log::Level::warn, fmt::format("recvmsg: {}", std::strerror(errno)));
+                log::write_limited(malformed_limit_, log::Level::warn,
+                                   fmt::format("recvmsg: {}", std::strerror(errno)));
             break;
         }
         int ifindex = 0;
@@ -300,8 +305,7 @@ void Server::handle(Listener& l, std::span<const uint8_t> data, const sockaddr_i
     dhcp::Outcome out = service_->handle(q, dhcp::Ingress{local, src, sport, l.pxe_port}, now);
     if (learner_) learner_->observe(q, out.cls, out.reply ? out.reply->yiaddr : 0, now);
     if (!out.reply) {
-        if (log::enabled(log::Level::debug))
-            log::debug("{}: no reply: {}", describe(q, out), out.note);
+        if (log::enabled(log::Level::debug)) log::debug("{}: no reply: {}", describe(q, out), out.note);
         return;
     }
     send(l, out, q, ifindex, local);
@@ -391,13 +395,18 @@ void Server::schedule_flush() {
 }
 
 void Server::flush() {
-    if (!engine_ || !engine_->dirty() || !writer_) return;
-    auto declined = engine_->declined();
-    std::optional<std::string> declined_text;
-    if (!declined.empty() || declined_written_) declined_text = dhcp::format_declined(declined);
-    declined_written_ = declined.size();
-    writer_->submit(format_leases(*engine_, other_lease_lines_), std::move(declined_text));
-    engine_->clear_dirty();
+    if (!writer_) return;
+    if (engine_ && engine_->dirty()) {
+        auto declined = engine_->declined();
+        if (!declined.empty() || declined_written_)
+            writer_->submit(options_.declined_path(globals_), dhcp::format_declined(declined), true);
+        declined_written_ = declined.size();
+        writer_->submit(options_.lease_path(globals_), format_leases(*engine_, other_lease_lines_), true);
+        engine_->clear_dirty();
+    }
+    // learned state is observational: no fsync, at most one write per device per tick
+    if (learner_)
+        for (auto& [path, content] : learner_->take_dirty()) writer_->submit(path, std::move(content), false);
 }
 
 void Server::tick() {
@@ -409,62 +418,42 @@ void Server::tick() {
             if (n) log::info("reaped {} expired lease(s)", n);
             if (engine_->dirty()) schedule_flush();
         }
-        if (learner_) learner_->flush();
+        if (learner_) flush();
         tick();
     });
 }
 
-void Server::reload() {
-    devices_.load(globals_.root_dir());
+void Server::apply(const daemon::Snapshot& snapshot) {
+    devices_ = std::make_shared<Devices>(snapshot);
     if (engine_) {
-        auto cfg = options_.engine_config();
-        for (const auto& r : devices_.reservations()) cfg.reservations.push_back(r);
-        auto next = std::make_unique<dhcp::LeaseEngine>(cfg);
-        next->load(engine_->leases(), engine_->declined(), epoch_now());
-        engine_ = std::move(next);
+        auto reservations = options_.engine_config().reservations;
+        for (const auto& r : devices_->reservations()) reservations.push_back(r);
+        engine_->set_reservations(std::move(reservations));
     }
+    auto devices = devices_;
     service_ = std::make_unique<dhcp::Service>(options_.service_config(), engine_.get(),
-                                               [this](const dhcp::Packet& p) { return devices_.choices(p); });
-    log::info("configuration loaded: {} device record(s)", devices_.size());
+                                               [devices](const dhcp::Packet& p) { return devices->choices(p); });
+    log::info("configuration applied: {} device record(s)", devices_->size());
 }
 
-void Server::wait_signals() {
-    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        if (sig == SIGHUP) {
-            sd_notify(0, "RELOADING=1");
-            try {
-                reload();
-            } catch (const Error& e) {
-                log::error("reload failed, keeping the previous configuration: {}", e.what());
-            }
-            sd_notify(0, "READY=1");
-            wait_signals();
-            return;
-        }
-        log::info("signal {}: stopping", sig);
-        sd_notify(0, "STOPPING=1");
-        io_.stop();
-    });
-}
-
-int Server::run() {
-    auto service_cfg = options_.service_config();  // validates flags before binding
+void Server::start(const daemon::Snapshot& snapshot) {
+    (void)options_.service_config();  // validates flags before binding
+    writer_ = std::make_unique<BackgroundWriter>();
+    devices_ = std::make_shared<Devices>(snapshot);
     if (options_.full()) {
         auto cfg = options_.engine_config();
-        if (cfg.pools.empty() && cfg.reservations.empty())
-            throw usage_error("full mode needs at least one --pool (or reservations)");
-        devices_.load(globals_.root_dir());
-        for (const auto& r : devices_.reservations()) cfg.reservations.push_back(r);
+        if (cfg.pools.empty() && devices_->reservations().empty())
+            throw config_error("full mode needs at least one pool (dhcp.pools or --pool) or a reservation");
         engine_ = std::make_unique<dhcp::LeaseEngine>(cfg);
         load_leases(*engine_, options_.lease_path(globals_), options_.declined_path(globals_), epoch_now());
         other_lease_lines_ = other_lease_lines(options_.lease_path(globals_));
         declined_written_ = engine_->declined().size();
-        writer_ = std::make_unique<LeaseWriter>(options_.lease_path(globals_), options_.declined_path(globals_));
         log::info("full mode: {} pool(s), {} lease(s) loaded from {}", cfg.pools.size(), engine_->size(),
                   options_.lease_path(globals_));
     }
-    reload();
+    if (snapshot->settings.dhcp.ping_check)
+        log::warn("dhcp.ping_check is set but mb-dhcp does not probe addresses before offering them");
+    apply(snapshot);
     if (options_.learn) learner_ = std::make_unique<Learner>(globals_.root_dir() + "/state/dhcp/devices");
     if (!options_.capture.empty()) capture_ = std::make_unique<pcap::Writer>(options_.capture);
     ifaces_ = interfaces_now();
@@ -473,7 +462,7 @@ int Server::run() {
         if (options_.proxy_4011) open_listener("", options_.pxe_port, true);
     } else {
         for (const auto& i : options_.interfaces) {
-            if (!if_nametoindex(i.c_str())) throw usage_error(fmt::format("--interface {}: no such interface", i));
+            if (!if_nametoindex(i.c_str())) throw usage_error(fmt::format("interface {}: no such interface", i));
             open_listener(i, options_.port, false);
             if (options_.proxy_4011) open_listener(i, options_.pxe_port, true);
         }
@@ -485,24 +474,43 @@ int Server::run() {
     else
         shutdown(packet_fd_, SHUT_RD);
     for (auto& l : listeners_) arm(*l);
-    wait_signals();
     tick();
-    sd_notify(0, "READY=1");
     log::info("mb-dhcp serving in {} mode", options_.mode);
-    io_.run();
+}
+
+void Server::stop() {
+    boost::system::error_code ec;
+    for (auto& l : listeners_) l->socket->close(ec);
+    flush_timer_.cancel();
+    tick_timer_.cancel();
     flush();
     writer_.reset();  // joins after the last write
-    if (learner_) learner_->flush();
     if (packet_fd_ >= 0) ::close(packet_fd_);
+    packet_fd_ = -1;
     log::info("stopped: {} received, {} answered, {} malformed", received_, answered_, malformed_);
-    return 0;
+    // Nothing of ours is in flight any more (leases are on disk): end the loop without waiting
+    // for the daemon's grace period.
+    asio::post(io_, [this] { io_.stop(); });
+}
+
+Server::~Server() {
+    if (writer_) stop();
 }
 
 }  // namespace
 
-int serve(const Globals& globals, const Options& options) {
-    Server s(globals, options);
-    return s.run();
+int serve(const cli::GlobalOptions& global, Options options, const CLI::App& cmd) {
+    daemon::Daemon d("mb-dhcp", global.tree());
+    auto snapshot = d.start();
+    options.apply_settings(*snapshot, cmd);
+    Globals g{global.tree().root().string(), global.json};
+    // our own state (leases, learned devices) must not trigger a reload of ourselves
+    d.set_reload_filter([](const std::string& path) { return path.rfind("state/dhcp/", 0) != 0; });
+    Server server(d.io(), g, options);
+    server.start(snapshot);
+    d.on_reload([&server](const daemon::Snapshot& next) { server.apply(next); });
+    d.on_stop([&server] { server.stop(); });
+    return d.run();
 }
 
 }  // namespace mb::dhcp_tool

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <ctime>
@@ -14,10 +13,10 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "device/mac.hpp"
+#include "device/pi_serial.hpp"
 #include "dhcp/lease_file.hpp"
 #include "dhcp/option_defs.hpp"
 #include "dhcp/options.hpp"
-#include "device/pi_serial.hpp"
 #include "log/log.hpp"
 
 namespace fs = std::filesystem;
@@ -111,7 +110,8 @@ nlohmann::ordered_json lease_json(const dhcp::Lease& l, int64_t now) {
     j["mac"] = dhcp::hwaddr_str(l);
     j["ip"] = dhcp::ip_str(l.ip);
     j["hostname"] = l.hostname.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(l.hostname);
-    j["client_id"] = l.client_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(dhcp::mac_str(l.client_id));
+    j["client_id"] =
+        l.client_id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(dhcp::mac_str(l.client_id));
     if (l.infinite()) {
         j["expires"] = nullptr;
         j["remaining"] = nullptr;
@@ -129,57 +129,32 @@ std::optional<uint16_t> arch_code(const std::string& a) {
     if (a == "x86_64") return 0x07;
     if (a == "x86") return 0x00;
     if (a == "arm32") return 0x0a;
-    return std::nullopt;
+    return std::nullopt;  // auto: option 93 decides
 }
 
 }  // namespace
 
-void Devices::load(const std::string& root) {
-    std::map<std::string, Entry> next;
-    fs::path dir = fs::path(root) / "devices";
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) {
-        devices_.swap(next);
-        return;
-    }
-    for (const auto& de : fs::directory_iterator(dir, ec)) {
-        if (de.path().extension() != ".yaml") continue;
-        auto mac = device::Mac::parse(de.path().stem().string());
-        if (!mac) continue;
-        try {
-            YAML::Node y = YAML::LoadFile(de.path().string());
-            Entry e;
-            if (y["hostname"]) e.choices.hostname = y["hostname"].as<std::string>();
-            if (auto nb = y["netboot"]) {
-                if (nb["allow_pxe"]) e.choices.allow_pxe = nb["allow_pxe"].as<bool>();
-                if (nb["arch"]) e.choices.arch_override = arch_code(nb["arch"].as<std::string>());
-                if (nb["ipxe_script_url"]) e.choices.ipxe_script_url = nb["ipxe_script_url"].as<std::string>();
-            }
-            if (auto d = y["dhcp"]) {
-                if (d["ip"]) e.ip = dhcp::parse_ip_or_throw(d["ip"].as<std::string>(), de.path().string() + ": dhcp.ip");
-                if (d["hostname"]) e.choices.hostname = d["hostname"].as<std::string>();
-            }
-            next[mac->colon()] = e;
-        } catch (const std::exception& ex) {
-            // last good record of this device stays in force
-            log::warn("{}: {} (keeping the previous version)", de.path().string(), ex.what());
-            if (auto it = devices_.find(mac->colon()); it != devices_.end()) next[it->first] = it->second;
-        }
-    }
-    devices_.swap(next);
-}
-
 dhcp::DeviceChoices Devices::choices(const dhcp::Packet& request) const {
-    auto it = devices_.find(dhcp::mac_str(request.mac()));
-    return it == devices_.end() ? dhcp::DeviceChoices{} : it->second.choices;
+    dhcp::DeviceChoices c;
+    if (!snapshot_ || request.htype != 1 || request.hlen != 6) return c;
+    const device::Record r = snapshot_->effective(device::Mac(request.mac()));
+    c.allow_pxe = r.netboot.allow_pxe;
+    c.arch_override = arch_code(r.netboot.arch);
+    c.ipxe_script_url = r.netboot.ipxe_script_url;
+    c.boot_file = r.netboot.boot_file;
+    c.hostname = !r.dhcp.hostname.empty() ? r.dhcp.hostname : r.hostname;
+    return c;
 }
 
 std::vector<dhcp::Reservation> Devices::reservations() const {
     std::vector<dhcp::Reservation> out;
-    for (const auto& [mac, e] : devices_) {
-        if (!e.ip) continue;
-        auto m = device::Mac::parse(mac);
-        out.push_back(dhcp::Reservation{dhcp::Bytes(m->bytes().begin(), m->bytes().end()), e.ip, e.choices.hostname});
+    if (!snapshot_) return out;
+    for (const auto& [mac, r] : snapshot_->devices) {
+        if (r.dhcp.ip.empty()) continue;
+        auto ip = dhcp::parse_ip(r.dhcp.ip);
+        if (!ip) continue;  // the loader validated the format already
+        out.push_back(dhcp::Reservation{dhcp::Bytes(mac.bytes().begin(), mac.bytes().end()), *ip,
+                                        !r.dhcp.hostname.empty() ? r.dhcp.hostname : r.hostname});
     }
     return out;
 }
@@ -195,7 +170,8 @@ void Learner::observe(const dhcp::Packet& q, const dhcp::Classification& c, dhcp
         auto text = read_text(dir_ + "/" + m->dashed() + ".json", &exists);
         if (exists) {
             auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
-            if (parsed.is_object()) j = parsed;
+            if (parsed.is_object() && parsed.contains("observed") && parsed["observed"].is_object())
+                j = parsed["observed"];
         }
         if (!j.is_object()) j = nlohmann::ordered_json::object();
     }
@@ -222,16 +198,15 @@ void Learner::observe(const dhcp::Packet& q, const dhcp::Classification& c, dhcp
     }
 }
 
-void Learner::flush() {
+std::vector<std::pair<std::string, std::string>> Learner::take_dirty() {
+    std::vector<std::pair<std::string, std::string>> out;
     for (const auto& mac : dirty_) {
         auto m = device::Mac::parse(mac);
-        try {
-            write_atomic(dir_ + "/" + m->dashed() + ".json", known_[mac].dump(2) + "\n", false);
-        } catch (const Error& e) {
-            log::warn("learned state: {}", e.what());
-        }
+        nlohmann::ordered_json doc{{"observed", known_[mac]}};
+        out.emplace_back(dir_ + "/" + m->dashed() + ".json", doc.dump(2) + "\n");
     }
     dirty_.clear();
+    return out;
 }
 
 }  // namespace mb::dhcp_tool

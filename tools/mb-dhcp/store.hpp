@@ -3,11 +3,13 @@
 // (ROOT/state/dhcp/devices/<mac>.json), and the device records it reads (ROOT/devices/<mac>.yaml).
 #include <chrono>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "config/loader.hpp"
 #include "dhcp/classify.hpp"
 #include "dhcp/lease_engine.hpp"
 #include "dhcp/reply.hpp"
@@ -27,30 +29,29 @@ std::string format_leases(const dhcp::LeaseEngine& engine, const std::vector<std
 std::vector<std::string> other_lease_lines(const std::string& lease_path);
 nlohmann::ordered_json lease_json(const dhcp::Lease& l, int64_t now);
 
-// Per-device choices from ROOT/devices/*.yaml (hostname, netboot.allow_pxe / arch /
-// ipxe_script_url, dhcp.ip / dhcp.hostname as reservations).
+// Per-device choices from the effective device records of a config snapshot (netboot.allow_pxe,
+// netboot.arch, netboot.ipxe_script_url, netboot.boot_file, hostname / dhcp.hostname) and the
+// static reservations (dhcp.ip).
 class Devices {
 public:
-    void load(const std::string& root);
+    explicit Devices(std::shared_ptr<const config::Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
     dhcp::DeviceChoices choices(const dhcp::Packet& request) const;
     std::vector<dhcp::Reservation> reservations() const;
-    size_t size() const { return devices_.size(); }
+    size_t size() const { return snapshot_ ? snapshot_->devices.size() : 0; }
 
 private:
-    struct Entry {
-        dhcp::DeviceChoices choices;
-        dhcp::Ipv4 ip = 0;
-    };
-    std::map<std::string, Entry> devices_;  // colon MAC
+    std::shared_ptr<const config::Snapshot> snapshot_;
 };
 
 // What was observed per MAC; written in batches (flush()) so a flood of new MACs costs one write
 // per MAC per flush interval at most.
 class Learner {
 public:
+    // `dir` = state/dhcp/devices; documents are {"observed": {...}} as the config loader merges them.
     explicit Learner(std::string dir) : dir_(std::move(dir)) {}
     void observe(const dhcp::Packet& request, const dhcp::Classification& c, dhcp::Ipv4 ip, int64_t now);
-    void flush();
+    // The documents changed since the last call: (path, content).
+    std::vector<std::pair<std::string, std::string>> take_dirty();
 
 private:
     std::string dir_;

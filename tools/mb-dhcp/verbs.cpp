@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -26,9 +27,13 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-void print(const ojson& j) { std::cout << j.dump(isatty(STDOUT_FILENO) ? 2 : -1) << "\n"; }
+void print(const ojson& j) {
+    cli::print_json(j);
+}
 
-bool dhcp_port(uint16_t p) { return p == 67 || p == 68 || p == 4011; }
+bool dhcp_port(uint16_t p) {
+    return p == 67 || p == 68 || p == 4011;
+}
 
 struct Datagram {
     size_t frame;  // 1-based, like tshark
@@ -49,7 +54,9 @@ std::vector<Datagram> dhcp_datagrams(const std::vector<pcap::Frame>& frames) {
     return out;
 }
 
-std::string endpoint(dhcp::Ipv4 ip, uint16_t port) { return fmt::format("{}:{}", dhcp::ip_str(ip), port); }
+std::string endpoint(dhcp::Ipv4 ip, uint16_t port) {
+    return fmt::format("{}:{}", dhcp::ip_str(ip), port);
+}
 
 ojson summary(const dhcp::Packet& p, const dhcp::ClassifyConfig& cc) {
     ojson j;
@@ -80,10 +87,10 @@ void print_text_options(const ojson& pj) {
 }
 
 std::string describe_line(const Datagram& d, const ojson& s) {
-    std::string line = fmt::format("#{} {:.6f} {} → {} {} {} xid {}", d.frame, d.time,
-                                   endpoint(d.udp.src_ip, d.udp.src_port), endpoint(d.udp.dst_ip, d.udp.dst_port),
-                                   s["type"].get<std::string>(), s["chaddr"].get<std::string>(),
-                                   s["xid"].get<std::string>());
+    std::string line =
+        fmt::format("#{} {:.6f} {} → {} {} {} xid {}", d.frame, d.time, endpoint(d.udp.src_ip, d.udp.src_port),
+                    endpoint(d.udp.dst_ip, d.udp.dst_port), s["type"].get<std::string>(),
+                    s["chaddr"].get<std::string>(), s["xid"].get<std::string>());
     if (s.contains("class")) line += " class=" + s["class"].get<std::string>();
     if (s.contains("arch")) line += " arch=" + s["arch"].get<std::string>();
     if (s.contains("pi_serial")) line += " pi-serial=" + s["pi_serial"].get<std::string>();
@@ -100,7 +107,7 @@ int lock_leases(const std::string& lease_path) {
 
 }  // namespace
 
-int decode(const Globals& g, const std::string& file) {
+void decode(const cli::GlobalOptions& g, const std::string& file) {
     auto frames = pcap::read_file(file);
     dhcp::ClassifyConfig cc;
     ojson all = ojson::array();
@@ -134,10 +141,12 @@ int decode(const Globals& g, const std::string& file) {
     }
     if (g.json) print(all);
     if (malformed) log::warn("{}: {} malformed DHCP packet(s)", file, malformed);
-    return 0;
 }
 
-int replay(const Globals& g, const Options& o, const std::string& file) {
+void replay(const cli::GlobalOptions& global, Options o, const CLI::App& cmd, const std::string& file) {
+    auto snapshot = global.load();
+    o.apply_settings(*snapshot, cmd);
+    const Globals g{global.tree().root().string(), global.json};
     auto frames = pcap::read_file(file);
     auto datagrams = dhcp_datagrams(frames);
     dhcp::Ipv4 server = 0;
@@ -148,13 +157,16 @@ int replay(const Globals& g, const Options& o, const std::string& file) {
             first_server = d.udp.src_ip;
             break;
         }
+    Devices devices(snapshot);
+    if (!server && !snapshot->settings.server.address.empty())
+        server = dhcp::parse_ip_or_throw(snapshot->settings.server.address, "server.address");
     std::unique_ptr<dhcp::LeaseEngine> engine;
     if (o.full()) {
-        engine = std::make_unique<dhcp::LeaseEngine>(o.engine_config());
+        auto cfg = o.engine_config();
+        for (const auto& r : devices.reservations()) cfg.reservations.push_back(r);
+        engine = std::make_unique<dhcp::LeaseEngine>(cfg);
         load_leases(*engine, o.lease_path(g), o.declined_path(g), frames.empty() ? 0 : frames[0].ts_sec);
     }
-    Devices devices;
-    devices.load(g.root_dir());
     dhcp::Service service(o.service_config(), engine.get(), [&](const dhcp::Packet& p) { return devices.choices(p); });
     ojson all = ojson::array();
     for (const auto& d : datagrams) {
@@ -180,8 +192,8 @@ int replay(const Globals& g, const Options& o, const std::string& file) {
         if (!local) throw usage_error(fmt::format("{}: no server address in the capture; give --server-address", file));
         auto s = summary(q, service.config().classify);
         entry.update(s);
-        auto out = service.handle(q, dhcp::Ingress{local, d.udp.src_ip, d.udp.src_port, d.udp.dst_port == 4011},
-                                  d.epoch);
+        auto out =
+            service.handle(q, dhcp::Ingress{local, d.udp.src_ip, d.udp.src_port, d.udp.dst_port == 4011}, d.epoch);
         if (out.reply) {
             try {
                 out.reply->pack(dhcp::max_reply_size(q));
@@ -209,15 +221,21 @@ int replay(const Globals& g, const Options& o, const std::string& file) {
         }
     }
     if (g.json) print(all);
-    return 0;
 }
 
-int leases_list(const Globals& g, const Options& o) {
+std::string lease_file(const cli::GlobalOptions& g, const std::string& flag) {
+    if (!flag.empty()) return flag;
+    auto snapshot = g.load(config::LoadOptions{false, false});
+    std::filesystem::path p(snapshot->settings.dhcp.lease_file);
+    return (p.is_absolute() ? p : snapshot->tree.root() / p).string();
+}
+
+void leases_list(const cli::GlobalOptions& g, const std::string& path) {
     std::vector<std::string> warnings;
     bool exists = false;
-    auto text = read_text(o.lease_path(g), &exists);
+    auto text = read_text(path, &exists);
     auto f = dhcp::parse_lease_file(text, &warnings);
-    for (const auto& w : warnings) log::warn("{}: {}", o.lease_path(g), w);
+    for (const auto& w : warnings) log::warn("{}: {}", path, w);
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     ojson all = ojson::array();
     for (const auto& l : f.leases) {
@@ -229,15 +247,15 @@ int leases_list(const Globals& g, const Options& o) {
         print(all);
     } else {
         for (const auto& j : all)
-            std::cout << fmt::format("{:<17} {:<15} {:<20} {}\n", j["mac"].get<std::string>(), j["ip"].get<std::string>(),
+            std::cout << fmt::format("{:<17} {:<15} {:<20} {}\n", j["mac"].get<std::string>(),
+                                     j["ip"].get<std::string>(),
                                      j["hostname"].is_null() ? "*" : j["hostname"].get<std::string>(),
                                      j["expires"].is_null() ? "never" : j["expires"].get<std::string>());
     }
-    return 0;
 }
 
-int leases_add(const Globals& g, const Options& o, const std::string& mac_text, const std::string& ip_text,
-               const std::string& hostname, int64_t lease_seconds) {
+void leases_add(const cli::GlobalOptions& g, const std::string& path, const std::string& mac_text,
+                const std::string& ip_text, const std::string& hostname, int64_t lease_seconds) {
     auto mac = device::Mac::parse_or_throw(mac_text);
     dhcp::Lease l;
     l.hwaddr.assign(mac.bytes().begin(), mac.bytes().end());
@@ -247,22 +265,20 @@ int leases_add(const Globals& g, const Options& o, const std::string& mac_text, 
     l.hostname = hostname;
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     l.expiry = lease_seconds > 0 ? now + lease_seconds : 0;
-    const std::string path = o.lease_path(g);
     int fd = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
-    std::erase_if(f.leases, [&](const dhcp::Lease& x) { return x.ip == l.ip || (x.hwaddr == l.hwaddr && x.hwtype == 1); });
+    std::erase_if(f.leases,
+                  [&](const dhcp::Lease& x) { return x.ip == l.ip || (x.hwaddr == l.hwaddr && x.hwtype == 1); });
     f.leases.push_back(l);
     write_atomic(path, dhcp::format_lease_file(f));
     ::close(fd);
     if (g.json) print(lease_json(l, now));
-    return 0;
 }
 
-int leases_rm(const Globals& g, const Options& o, const std::string& what) {
+void leases_rm(const cli::GlobalOptions& g, const std::string& path, const std::string& what) {
     auto mac = device::Mac::parse(what);
     auto ip = dhcp::parse_ip(what);
     if (!mac && !ip) throw usage_error(fmt::format("{} is neither a MAC nor an IPv4 address", mb::quoted(what)));
-    const std::string path = o.lease_path(g);
     int fd = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
@@ -280,7 +296,6 @@ int leases_rm(const Globals& g, const Options& o, const std::string& what) {
     write_atomic(path, dhcp::format_lease_file(f));
     ::close(fd);
     if (g.json) print(removed);
-    return 0;
 }
 
 }  // namespace mb::dhcp_tool

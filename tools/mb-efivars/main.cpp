@@ -15,6 +15,7 @@ struct State {
     VarOptions v;
     BootOptions b;
     bool records = false, verbose = false, virt_compat = false, create = false, force = false, hex = false;
+    long repeat = 1;
     std::string json_file, output, name, value, a, bfile, mac, base, vars, preset, offset, fill = "ff", text;
 };
 
@@ -29,6 +30,8 @@ void add_write(CLI::App* sub, State& s) {
     sub->add_flag("--inplace", s.w.inplace, "Replace the input file atomically");
     sub->add_flag("--append", s.w.append,
                   "edk2-style update (mark old records deleted, append) instead of a compact rewrite");
+    sub->add_flag("--reset-ftw", s.w.reset_ftw,
+                  "Erase a pending fault-tolerant write (rewrite the FTW header, empty its queue) before writing");
 }
 
 }  // namespace
@@ -151,7 +154,8 @@ int main(int argc, char** argv) {
         render->add_option("--base", st.base, "Base image (default: firmware/RPI_EFI.fd in the tree)");
         render->add_option("--vars", st.vars, "Device JSON (default: firmware/<mac>.json)");
         render->add_option("-o,--output", st.output, "Output image (default: stdout)");
-        render->callback([&st, &g] { verb_render(g, st.mac, st.base, st.vars, st.output); });
+        render->add_option("--repeat", st.repeat, "Benchmark: render N times from the parsed base, report the mean on stderr");
+        render->callback([&st, &g] { verb_render(g, st.mac, st.base, st.vars, st.output, st.repeat); });
 
         auto* format = app.add_subcommand("format", "Write a fresh, empty NV volume + store into a blank image");
         format->add_option("file", st.t.file, "Image file")->required();

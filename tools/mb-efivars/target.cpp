@@ -23,6 +23,26 @@ std::string read_whole_file(const std::string& path) {
     return s;
 }
 
+std::vector<uint8_t> read_whole_file_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) throw no_input(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
+    const auto size = in.tellg();
+    std::vector<uint8_t> out(size > 0 ? static_cast<size_t>(size) : 0);
+    in.seekg(0);
+    if (!out.empty() && !in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()))) {
+        throw io_error(path + ": read failed", errno);
+    }
+    return out;
+}
+
+bool looks_like_json(std::span<const uint8_t> content) {
+    for (uint8_t c : content) {
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+        return c == '{' || c == '[';
+    }
+    return false;
+}
+
 bool looks_like_json(const std::string& content) {
     for (char c : content) {
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
@@ -56,11 +76,11 @@ Target open_target(const TargetOptions& t, const cli::GlobalOptions& g) {
     }
     if (t.file.empty()) throw usage_error("no FILE given (or --device MAC)");
     target.path = t.file;
-    std::string content = read_whole_file(t.file);
+    std::vector<uint8_t> content = read_whole_file_bytes(t.file);
     try {
         if (looks_like_json(content)) {
             target.kind = Target::Kind::Json;
-            target.vars = efi::import_json(content);
+            target.vars = efi::import_json(std::string_view(reinterpret_cast<const char*>(content.data()), content.size()));
             return target;
         }
         std::optional<size_t> fv;
@@ -69,7 +89,7 @@ Target open_target(const TargetOptions& t, const cli::GlobalOptions& g) {
             if (!v) throw usage_error("--fv-offset: not a number: " + mb::quoted(t.fv_offset));
             fv = static_cast<size_t>(*v);
         }
-        target.image.assign(content.begin(), content.end());
+        target.image = std::move(content);
         target.store = efi::parse_store(target.image, fv);
         target.vars = target.store.vars;
     } catch (const Error& e) {
@@ -79,9 +99,13 @@ Target open_target(const TargetOptions& t, const cli::GlobalOptions& g) {
     return target;
 }
 
-std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append) {
+std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append, bool reset_ftw) {
     std::vector<uint8_t> out = target.image;
-    efi::check_writable(target.store);
+    if (reset_ftw) {
+        efi::reset_ftw(out, target.store);
+    } else {
+        efi::check_writable(target.store);
+    }
     if (append) {
         efi::write_append(out, target.store, updated);
     } else {
@@ -102,7 +126,7 @@ std::string save_target(const Target& target, const efi::Variables& updated, con
     std::string bytes;
     try {
         if (target.kind == Target::Kind::Image) {
-            const auto img = image_with(target, updated, w.append);
+            const auto img = image_with(target, updated, w.append, w.reset_ftw);
             bytes.assign(img.begin(), img.end());
         } else {
             bytes = efi::export_json(updated);

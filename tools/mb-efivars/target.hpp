@@ -4,6 +4,7 @@
 // changes are written back (atomically, never touching the input on error).
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ struct WriteOptions {
     std::string output;              // -o
     bool inplace = false;            // --inplace
     bool append = false;             // --append: edk2-style (mark old 0x3C, append) instead of compact
+    bool reset_ftw = false;          // --reset-ftw: erase a pending fault-tolerant write first
 };
 
 struct Target {
@@ -36,12 +38,15 @@ struct Target {
 };
 
 std::string read_whole_file(const std::string& path);
+std::vector<uint8_t> read_whole_file_bytes(const std::string& path);
 bool looks_like_json(const std::string& content);
+bool looks_like_json(std::span<const uint8_t> content);
 
 Target open_target(const TargetOptions& t, const cli::GlobalOptions& g);
 // Writes updated variables; returns the path written. File targets need -o or --inplace.
 std::string save_target(const Target& target, const efi::Variables& updated, const WriteOptions& w);
 // The bytes save_target would write for an image target.
-std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append);
+std::vector<uint8_t> image_with(const Target& target, const efi::Variables& updated, bool append,
+                                bool reset_ftw = false);
 
 }  // namespace mb::efivars

@@ -1,22 +1,24 @@
 #include "verbs.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "config/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
-#include "http_server.hpp"
+#include "daemon/daemon.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
 #include "log/log.hpp"
+#include "talos/cache_policy.hpp"
 #include "talos/decompress.hpp"
 #include "talos/digest.hpp"
-#include "talos/settings_load.hpp"
 #include "talos/version.hpp"
 
 namespace fs = std::filesystem;
@@ -26,18 +28,40 @@ namespace mb::talos_tool {
 
 namespace {
 
-config::TalosSettings settings(const Globals& g) {
-    auto s = talos::load_settings(fs::path(g.root) / "metal-boot.yaml");
-    if (!g.base_url.empty()) s.base_url = g.base_url;
-    if (!g.cache_dir.empty()) s.cache_directory = g.cache_dir;
-    return s;
+struct Context {
+    config::TalosSettings settings;
+    fs::path cache_dir;
+};
+
+Context context(const cli::GlobalOptions& g, const Overrides& o) {
+    const auto snapshot = g.load(config::LoadOptions{.include_state = false, .include_backend = false});
+    Context c;
+    c.settings = snapshot->settings.talos;
+    if (!o.base_url.empty()) c.settings.base_url = o.base_url;
+    c.cache_dir =
+        o.cache_dir.empty() ? talos::cache_directory(c.settings, snapshot->tree.root()) : fs::path(o.cache_dir);
+    return c;
 }
 
-std::shared_ptr<talos::Service> service(const Globals& g) {
-    return talos::Service::create(talos::service_options(settings(g), g.root));
+std::shared_ptr<talos::Service> service(const cli::GlobalOptions& g, const Overrides& o) {
+    const auto c = context(g, o);
+    return talos::Service::create(talos::service_options(c.settings, c.cache_dir));
 }
 
-void print_json(const ordered_json& doc) { std::cout << doc.dump(2) << "\n"; }
+void print_json(const ordered_json& doc) {
+    cli::print_json(doc);
+}
+
+http::Listen parse_listen(const std::string& text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw usage_error("--listen wants ADDRESS:PORT, got " + mb::quoted(text));
+    const auto port = parse_uint(text.substr(colon + 1), 65535);
+    if (!port) throw usage_error("bad port in --listen " + mb::quoted(text));
+    std::string addr = text.substr(0, colon);
+    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+    if (addr.empty()) addr = "0.0.0.0";
+    return {addr, static_cast<uint16_t>(*port), std::nullopt};
+}
 
 std::string concrete_version(talos::Service& svc, const std::string& version) {
     talos::Selection sel;
@@ -60,9 +84,8 @@ ordered_json entry_json(const talos::CacheEntry& e) {
     const auto t = std::chrono::system_clock::to_time_t(e.last_used);
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    return {{"version", e.key.version}, {"schematic", e.key.schematic}, {"name", e.key.name},
-            {"path", e.path.string()},  {"size", e.size},               {"sha256", e.sha256},
-            {"last_used", when},        {"in_use", e.in_use}};
+    return {{"version", e.key.version}, {"schematic", e.key.schematic}, {"name", e.key.name}, {"path", e.path.string()},
+            {"size", e.size},           {"sha256", e.sha256},           {"last_used", when},  {"in_use", e.in_use}};
 }
 
 talos::Selection selection_of(const SelectionArgs& a) {
@@ -76,83 +99,86 @@ talos::Selection selection_of(const SelectionArgs& a) {
 
 }  // namespace
 
-int cmd_serve(const Globals& g, const ServeArgs& a) {
-    const auto s = settings(g);
-    if (!s.enabled) log::warn("talos.enabled is false in {}/metal-boot.yaml; serving anyway as asked", g.root);
-    auto svc = talos::Service::create(talos::service_options(s, g.root));
-    svc->open(s.verify_on_start && !a.no_verify);
-    // Signals are taken by a waiting thread; the accept loop runs here.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    HttpServer server(a.listen.empty() ? s.listen : a.listen, [svc](const http::Request& req) {
-        if (!talos::Service::matches(req.path))
-            return http::text_response(404, "not found: " + req.path + " (this server serves /images/talos/...)\n");
-        return svc->handle(req);
+void cmd_serve(const cli::GlobalOptions& g, const Overrides& o, const ServeArgs& a) {
+    daemon::Daemon d("mb-talos", g.tree(), config::LoadOptions{.include_state = false, .include_backend = false});
+    const auto snapshot = d.start();
+    auto settings = snapshot->settings.talos;
+    if (!o.base_url.empty()) settings.base_url = o.base_url;
+    const fs::path cache_dir =
+        o.cache_dir.empty() ? talos::cache_directory(settings, snapshot->tree.root()) : fs::path(o.cache_dir);
+    if (!settings.enabled)
+        log::warn("talos.enabled is false in {}; serving anyway as asked", snapshot->tree.settings_file().string());
+    auto svc = talos::Service::create(talos::service_options(settings, cache_dir));
+    svc->open(settings.verify_on_start && !a.no_verify);
+    http::Router router;
+    router.mount("/images/talos",
+                 [svc](const http::Request& req, http::Responder respond) { svc->handle_async(req, respond); }, "*",
+                 {.name = "talos"});
+    http::ServerOptions options;
+    options.server_name = "mb-talos";
+    http::Server server(d.io(), router, options);
+    const auto port = server.listen(parse_listen(a.listen.empty() ? settings.listen : a.listen));
+    if (!a.port_file.empty()) config::write_file_atomic(a.port_file, std::to_string(port) + "\n");
+    d.on_stop([&server] { server.stop(); });
+    d.on_reload([](const daemon::Snapshot&) {
+        log::info("configuration reloaded; talos.* changes take effect when mb-talos serve restarts");
     });
-    std::thread([&server, set] {
-        int sig = 0;
-        sigwait(&set, &sig);
-        log::info("signal {}: stopping", sig);
-        sd_notify(0, "STOPPING=1");
-        server.stop();
-    }).detach();
-    log::info("serving /images/talos/ on port {} from {} (cache {}, budget {})", server.port(), s.base_url,
-              svc->cache().root().string(), s.max_cache_size ? human_size(double(s.max_cache_size)) : "unlimited");
-    sd_notifyf(0, "READY=1\nSTATUS=serving Talos images on port %u", server.port());
-    server.run();
-    return kExitOk;
+    d.status("serving /images/talos/ on port " + std::to_string(port));
+    log::info("serving /images/talos/ on port {} from {} (cache {}, budget {})", port, settings.base_url,
+              cache_dir.string(), settings.max_cache_size ? human_size(double(settings.max_cache_size)) : "unlimited");
+    const int rc = d.run();
+    if (rc != 0) cli::set_exit_code(rc);
 }
 
-int cmd_versions(const Globals& g) {
-    auto svc = service(g);
+void cmd_versions(const cli::GlobalOptions& g, const Overrides& o) {
+    auto svc = service(g, o);
     const auto list = svc->versions();
     const auto latest = talos::latest_stable(list);
     if (g.json) {
         print_json({{"versions", list}, {"latest", latest ? ordered_json(*latest) : ordered_json(nullptr)}});
-        return kExitOk;
+        return;
     }
     for (const auto& v : list) std::cout << v << (latest && v == *latest ? "\tlatest" : "") << "\n";
-    return kExitOk;
 }
 
-int cmd_extensions(const Globals& g, const std::string& version) {
-    auto svc = service(g);
+void cmd_extensions(const cli::GlobalOptions& g, const Overrides& o, const std::string& version) {
+    auto svc = service(g, o);
     const auto v = concrete_version(*svc, version);
     const auto list = svc->extensions(v);
     if (g.json) {
         ordered_json out = ordered_json::array();
         for (const auto& e : list)
-            out.push_back({{"name", e.name}, {"ref", e.ref}, {"digest", e.digest}, {"author", e.author},
+            out.push_back({{"name", e.name},
+                           {"ref", e.ref},
+                           {"digest", e.digest},
+                           {"author", e.author},
                            {"description", e.description}});
         print_json(out);
-        return kExitOk;
+        return;
     }
     for (const auto& e : list) std::cout << e.name << "\t" << e.ref << "\n";
-    return kExitOk;
 }
 
-int cmd_overlays(const Globals& g, const std::string& version) {
-    auto svc = service(g);
+void cmd_overlays(const cli::GlobalOptions& g, const Overrides& o, const std::string& version) {
+    auto svc = service(g, o);
     const auto v = concrete_version(*svc, version);
     const auto list = svc->overlays(v);
     if (g.json) {
         ordered_json out = ordered_json::array();
-        for (const auto& o : list) out.push_back({{"name", o.name}, {"image", o.image}, {"ref", o.ref}, {"digest", o.digest}});
+        for (const auto& o : list)
+            out.push_back({{"name", o.name}, {"image", o.image}, {"ref", o.ref}, {"digest", o.digest}});
         print_json(out);
-        return kExitOk;
+        return;
     }
     for (const auto& o : list) std::cout << o.name << "\t" << o.image << "\t" << o.ref << "\n";
-    return kExitOk;
 }
 
-int cmd_schematic(const Globals& g, const SelectionArgs& a, bool offline, bool show_yaml) {
+void cmd_schematic(const cli::GlobalOptions& g, const Overrides& o, const SelectionArgs& a, bool offline,
+                   bool show_yaml) {
     talos::Resolved r;
     if (offline) {
-        const auto s = settings(g);
-        r.schematic.extensions = a.extensions_given ? talos::split_list(a.extensions) : s.default_extensions;
+        const auto c = context(g, o);
+        r.schematic.extensions = a.extensions_given ? talos::split_list(a.extensions) : c.settings.default_extensions;
         for (auto& e : r.schematic.extensions)
             if (e.find('/') == std::string::npos) e = "siderolabs/" + e;
         if (!a.overlay.empty()) {
@@ -166,25 +192,27 @@ int cmd_schematic(const Globals& g, const SelectionArgs& a, bool offline, bool s
         r.schematic.normalize();
         r.local_id = r.schematic_id = talos::schematic_id(r.schematic);
     } else {
-        r = service(g)->resolve(selection_of(a));
+        r = service(g, o)->resolve(selection_of(a));
     }
     const auto yaml = talos::canonical_yaml(r.schematic);
     if (g.json) {
         ordered_json out{{"id", r.schematic_id}, {"local_id", r.local_id}, {"yaml", yaml}};
         if (!r.version.empty()) out["version"] = r.version;
         print_json(out);
-        return kExitOk;
+        return;
     }
     std::cout << r.schematic_id << "\n";
     if (show_yaml) std::cout << yaml;
-    return kExitOk;
 }
 
-int cmd_fetch(const Globals& g, FetchArgs a) {
-    auto svc = service(g);
-    if (a.extensions_given) a.selection.extensions = talos::split_list(a.extensions);
+void cmd_fetch(const cli::GlobalOptions& g, const Overrides& o, const FetchArgs& a) {
+    auto svc = service(g, o);
+    talos::Selection selection;
+    selection.version = a.version;
+    if (a.extensions_given) selection.extensions = talos::split_list(a.extensions);
+    selection.overlay = a.overlay;
     if (!talos::known_platform(a.platform)) throw usage_error("unknown platform " + mb::quoted(a.platform));
-    const auto r = svc->resolve(a.selection);
+    const auto r = svc->resolve(selection);
     std::string name = a.asset;
     if (name.empty()) {
         // The platform's default image: metal .raw.zst, others .raw.xz; an SBC overlay image is .raw.xz.
@@ -225,10 +253,12 @@ int cmd_fetch(const Globals& g, FetchArgs a) {
             std::string bar;
             if (total && *total > 0) {
                 const int width = 30, filled = static_cast<int>(double(now) / double(*total) * width);
-                bar = "[" + std::string(std::min(filled, width), '=') + std::string(width - std::min(filled, width), ' ') +
+                bar = "[" + std::string(std::min(filled, width), '=') +
+                      std::string(width - std::min(filled, width), ' ') +
                       fmt::format("] {:3.0f}% ", 100.0 * double(now) / double(*total));
             }
-            std::fprintf(stderr, "\r%s%s %s/s   ", bar.c_str(), human_size(double(now)).c_str(), human_size(rate).c_str());
+            std::fprintf(stderr, "\r%s%s %s/s   ", bar.c_str(), human_size(double(now)).c_str(),
+                         human_size(rate).c_str());
         };
     try {
         svc->client().download(path, h);
@@ -246,34 +276,58 @@ int cmd_fetch(const Globals& g, FetchArgs a) {
     if (tty) std::fputs("\n", stderr);
     const auto hex = hash.final_hex();
     if (g.json) {
-        print_json({{"file", out.string()}, {"bytes", written}, {"sha256", hex}, {"version", r.version},
-                    {"schematic", r.schematic_id}, {"asset", asset.served_name},
-                    {"url", svc->client().url(path)}, {"decompressed", std::string(talos::codec_name(asset.decompress))}});
+        print_json({{"file", out.string()},
+                    {"bytes", written},
+                    {"sha256", hex},
+                    {"version", r.version},
+                    {"schematic", r.schematic_id},
+                    {"asset", asset.served_name},
+                    {"url", svc->client().url(path)},
+                    {"decompressed", std::string(talos::codec_name(asset.decompress))}});
     } else {
         std::cout << talos::sha256sum_line(hex, out.string());
     }
     log::info("fetched {} ({}) for Talos {} schematic {}", out.string(), human_size(double(written)), r.version,
               r.schematic_id);
-    return kExitOk;
 }
 
-int cmd_cache_list(const Globals& g) {
-    auto svc = service(g);
+void cmd_ipxe(const cli::GlobalOptions& g, const Overrides& o, const IpxeArgs& a) {
+    auto svc = service(g, o);
+    svc->cache().open(false);
+    talos::Selection sel;
+    sel.version = a.version;
+    if (a.extensions_given) sel.extensions = talos::split_list(a.extensions);
+    sel.overlay = a.overlay;
+    const auto b = svc->boot_assets(sel, a.arch, a.url_base);
+    if (g.json) {
+        print_json({{"version", b.version},
+                    {"schematic", b.schematic_id},
+                    {"arch", b.arch},
+                    {"kernel_url", b.kernel_url},
+                    {"initramfs_url", b.initramfs_url},
+                    {"cmdline", b.cmdline},
+                    {"kernel_file", b.kernel_file.string()},
+                    {"initramfs_file", b.initramfs_file.string()}});
+        return;
+    }
+    std::cout << talos::ipxe_script(b);
+}
+
+void cmd_cache_list(const cli::GlobalOptions& g, const Overrides& o) {
+    auto svc = service(g, o);
     svc->cache().open(false);
     const auto list = svc->cache().list();
     if (g.json) {
         ordered_json out = ordered_json::array();
         for (const auto& e : list) out.push_back(entry_json(e));
         print_json(out);
-        return kExitOk;
+        return;
     }
-    for (const auto& e : list)
-        std::cout << e.key.relative() << "\t" << e.size << "\t" << e.sha256 << "\n";
-    return kExitOk;
+    for (const auto& e : list) std::cout << e.key.relative() << "\t" << e.size << "\t" << e.sha256 << "\n";
 }
 
-int cmd_cache_verify(const Globals& g, bool remove_bad) {
-    auto svc = service(g);
+void cmd_cache_verify(const cli::GlobalOptions& g, const Overrides& o, bool remove_bad) {
+    auto svc = service(g, o);
     svc->cache().open(false);
     const auto report = svc->cache().verify(remove_bad);
     if (g.json) {
@@ -290,24 +344,28 @@ int cmd_cache_verify(const Globals& g, bool remove_bad) {
         for (const auto& [e, why] : report.bad)
             std::cout << e.key.relative() << ": FAILED (" << why << ")" << (remove_bad ? " removed" : "") << "\n";
     }
-    return report.bad.empty() ? kExitOk : kExitDataErr;
+    if (!report.bad.empty()) cli::set_exit_code(kExitDataErr);
 }
 
-int cmd_cache_prune(const Globals& g, const std::string& max_size) {
-    const auto s = settings(g);
-    const uint64_t target = max_size.empty() ? s.max_cache_size : talos::parse_size(max_size, "--max-size");
+void cmd_cache_prune(const cli::GlobalOptions& g, const Overrides& o, const std::string& max_size) {
+    const auto c = context(g, o);
+    uint64_t target = c.settings.max_cache_size;
+    if (!max_size.empty()) {
+        const auto parsed = talos::parse_byte_size(max_size);
+        if (!parsed) throw usage_error("--max-size " + mb::quoted(max_size) + " is not a size (bytes or K/M/G/T)");
+        target = *parsed;
+    }
     if (max_size.empty() && target == 0) throw usage_error("talos.max_cache_size is 0 (unlimited); give --max-size");
-    auto svc = talos::Service::create(talos::service_options(s, g.root));
+    auto svc = talos::Service::create(talos::service_options(c.settings, c.cache_dir));
     svc->cache().open(false);
     const auto evicted = svc->cache().prune(target);
     if (g.json) {
         ordered_json out = ordered_json::array();
         for (const auto& e : evicted) out.push_back(entry_json(e));
         print_json({{"evicted", out}, {"total", svc->cache().total_bytes()}});
-        return kExitOk;
+        return;
     }
     for (const auto& e : evicted) std::cout << "evicted " << e.key.relative() << "\t" << e.size << "\n";
-    return kExitOk;
 }
 
 }  // namespace mb::talos_tool

@@ -1,20 +1,22 @@
 #pragma once
-// The verbs of mb-talos, one function each.
+// The verbs of mb-talos, one function each. A verb that ends with a non-zero exit code sets it with
+// mb::cli::set_exit_code; failures throw mb::Error.
 #include <string>
 
+#include "cli/tool.hpp"
 #include "talos/service.hpp"
 
 namespace mb::talos_tool {
 
-struct Globals {
-    std::string root = "/var/lib/metal-boot";
-    bool json = false;
+// Global options of mb-talos beyond the shared ones.
+struct Overrides {
     std::string base_url;
     std::string cache_dir;
 };
 
 struct ServeArgs {
-    std::string listen;
+    std::string listen;  // "" = talos.listen
+    std::string port_file;
     bool no_verify = false;
 };
 
@@ -27,24 +29,36 @@ struct SelectionArgs {
 };
 
 struct FetchArgs {
-    talos::Selection selection;
+    std::string version;
     std::string arch;
     std::string platform = "metal";
     std::string extensions;
     bool extensions_given = false;
+    std::string overlay;
     std::string asset;
     std::string output;
     bool no_progress = false;
 };
 
-int cmd_serve(const Globals& g, const ServeArgs& a);
-int cmd_versions(const Globals& g);
-int cmd_extensions(const Globals& g, const std::string& version);
-int cmd_overlays(const Globals& g, const std::string& version);
-int cmd_schematic(const Globals& g, const SelectionArgs& a, bool offline, bool show_yaml);
-int cmd_fetch(const Globals& g, FetchArgs a);
-int cmd_cache_list(const Globals& g);
-int cmd_cache_verify(const Globals& g, bool remove_bad);
-int cmd_cache_prune(const Globals& g, const std::string& max_size);
+struct IpxeArgs {
+    std::string version;
+    std::string arch;
+    std::string extensions;
+    bool extensions_given = false;
+    std::string overlay;
+    std::string url_base;
+};
+
+void cmd_serve(const cli::GlobalOptions& g, const Overrides& o, const ServeArgs& a);
+void cmd_versions(const cli::GlobalOptions& g, const Overrides& o);
+void cmd_extensions(const cli::GlobalOptions& g, const Overrides& o, const std::string& version);
+void cmd_overlays(const cli::GlobalOptions& g, const Overrides& o, const std::string& version);
+void cmd_schematic(const cli::GlobalOptions& g, const Overrides& o, const SelectionArgs& a, bool offline,
+                   bool show_yaml);
+void cmd_fetch(const cli::GlobalOptions& g, const Overrides& o, const FetchArgs& a);
+void cmd_ipxe(const cli::GlobalOptions& g, const Overrides& o, const IpxeArgs& a);
+void cmd_cache_list(const cli::GlobalOptions& g, const Overrides& o);
+void cmd_cache_verify(const cli::GlobalOptions& g, const Overrides& o, bool remove_bad);
+void cmd_cache_prune(const cli::GlobalOptions& g, const Overrides& o, const std::string& max_size);
 
 }  // namespace mb::talos_tool

@@ -1,0 +1,387 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "redfish/service.hpp"
+#include "redfish/uefi_vars.hpp"
+#include "support.hpp"
+
+using namespace mb::redfish;
+using nlohmann::json;
+
+namespace {
+
+struct FakeBackend : Backend {
+    std::vector<DeviceInfo> devs;
+    std::map<std::string, std::string> power_state;
+    std::vector<std::string> resets;
+    std::map<std::string, json> firmware, state;
+    json service_state;
+    json inv;
+
+    FakeBackend() {
+        DeviceInfo d;
+        d.mac = *mb::device::Mac::parse("d8:3a:dd:5a:44:0c");
+        d.id = "rpi-01";
+        d.name = "rpi-01";
+        d.serial = "10000000abcdef01";
+        d.revision = mb::device::BoardRevision::parse("c03115");
+        d.has_power = true;
+        devs.push_back(d);
+        DeviceInfo e;
+        e.mac = *mb::device::Mac::parse("dc:a6:32:01:02:03");
+        e.id = "dc-a6-32-01-02-03";
+        devs.push_back(e);
+        power_state["rpi-01"] = "Off";
+    }
+    std::vector<DeviceInfo> devices() override { return devs; }
+    PowerInfo power(const DeviceInfo& d) override {
+        auto it = power_state.find(d.id);
+        if (it == power_state.end()) return {"", "Warning", "none"};
+        return {it->second, "OK", ""};
+    }
+    void reset(const DeviceInfo& d, ResetType t, Progress p) override {
+        resets.push_back(d.id + ":" + reset_name(t));
+        power_state[d.id] = t == ResetType::force_off ? "Off" : "On";
+        p(100, true, true, "done");
+    }
+    json load_firmware(const mb::device::Mac& m) override { return firmware.count(m.dashed()) ? firmware[m.dashed()] : json(nullptr); }
+    void store_firmware(const mb::device::Mac& m, const json& d) override { firmware[m.dashed()] = d; }
+    json load_state(const mb::device::Mac& m) override { return state.count(m.dashed()) ? state[m.dashed()] : json(nullptr); }
+    void store_state(const mb::device::Mac& m, const json& d) override { state[m.dashed()] = d; }
+    json load_service_state() override { return service_state; }
+    void store_service_state(const json& d) override { service_state = d; }
+    json inventory(const mb::device::Mac&) override { return inv; }
+    void update_base_firmware(const std::string&, Progress p) override { p(100, true, false, "no network in tests"); }
+    std::string base_firmware_version() override { return "v1.40"; }
+};
+
+json fixture_vars() {
+    std::ifstream in(mb::test::fixtures_dir() + "/efi/pi4-d83add5a440c.vars.json");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return json::parse(ss.str());
+}
+
+struct Harness {
+    FakeBackend backend;
+    std::unique_ptr<Service> service;
+    std::chrono::steady_clock::time_point mono = std::chrono::steady_clock::now();
+    Harness() {
+        ServiceConfig c;
+        c.accounts = {{"admin", "secret", "Administrator"}, {"op", "oppass", "Operator"}, {"ro", "ropass", "ReadOnly"}};
+        c.service_uuid = "2b9f1a1e-0000-4000-8000-000000000001";
+        c.max_body = 4096;
+        backend.firmware["d8-3a-dd-5a-44-0c"] = fixture_vars();
+        service = std::make_unique<Service>(c, backend);
+    }
+    mb::http::Response req(const std::string& method, const std::string& target, const std::string& body = "",
+                           const std::string& user = "admin", std::vector<std::pair<std::string, std::string>> hdrs = {}) {
+        mb::http::Request r;
+        r.method = method;
+        r.target = target;
+        auto q = target.find('?');
+        r.path = target.substr(0, q);
+        r.query = q == std::string::npos ? "" : target.substr(q + 1);
+        r.body = body;
+        r.tls = true;
+        r.remote_address = "127.0.0.1";
+        static const std::map<std::string, std::string> basic = {
+            {"admin", "YWRtaW46c2VjcmV0"}, {"op", "b3A6b3BwYXNz"}, {"ro", "cm86cm9wYXNz"}, {"bad", "YWRtaW46d3Jvbmc="}};
+        if (!user.empty()) r.headers.add("Authorization", "Basic " + basic.at(user));
+        for (auto& [k, v] : hdrs) r.headers.add(k, v);
+        return service->handle_at(r, std::chrono::system_clock::now(), mono);
+    }
+    static json body(const mb::http::Response& r) { return json::parse(r.body); }
+};
+
+std::string error_id(const mb::http::Response& r) {
+    auto j = json::parse(r.body);
+    return j["error"]["@Message.ExtendedInfo"][0]["MessageId"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("open endpoints answer without credentials, everything else 401", "[redfish]") {
+    Harness h;
+    auto root = h.req("GET", "/redfish/v1/", "", "");
+    REQUIRE(root.status == 200);
+    auto j = Harness::body(root);
+    CHECK(j["Id"] == "RootService");
+    CHECK(j["Links"]["Sessions"]["@odata.id"] == "/redfish/v1/SessionService/Sessions");
+    CHECK(root.headers.get("OData-Version") == "4.0");
+    CHECK(root.headers.has("ETag"));
+    CHECK(root.headers.get("Allow") == "GET, HEAD");
+    CHECK(Harness::body(h.req("GET", "/redfish", "", "")) == json{{"v1", "/redfish/v1/"}});
+    CHECK(h.req("GET", "/redfish/v1", "", "").status == 200);
+    CHECK(h.req("GET", "/redfish/v1/$metadata", "", "").status == 200);
+    CHECK(h.req("GET", "/redfish/v1/odata", "", "").status == 200);
+    auto sys = h.req("GET", "/redfish/v1/Systems", "", "");
+    CHECK(sys.status == 401);
+    CHECK(sys.headers.has("WWW-Authenticate"));
+    CHECK(error_id(sys).rfind("Base.1.19.", 0) == 0);
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "bad").status == 401);
+    CHECK(h.req("GET", "/redfish/v1/NoSuchThing", "", "").status == 401);  // no hint without credentials
+    CHECK(h.req("GET", "/redfish/v1/NoSuchThing").status == 404);
+}
+
+TEST_CASE("sessions: 201 + token + Location, token works, DELETE logs out, expiry", "[redfish]") {
+    Harness h;
+    auto r = h.req("POST", "/redfish/v1/SessionService/Sessions", R"({"UserName":"op","Password":"oppass"})", "");
+    REQUIRE(r.status == 201);
+    auto token = std::string(*r.headers.get("X-Auth-Token"));
+    auto location = std::string(*r.headers.get("Location"));
+    CHECK(token.size() >= 32);
+    CHECK(Harness::body(r)["@odata.id"] == location);
+    auto with_token = [&](const std::string& m, const std::string& t, const std::string& b = "") {
+        return h.req(m, t, b, "", {{"X-Auth-Token", token}});
+    };
+    CHECK(with_token("GET", "/redfish/v1/Systems").status == 200);
+    CHECK(with_token("GET", location).status == 200);
+    CHECK(with_token("DELETE", location).status == 204);
+    CHECK(with_token("GET", "/redfish/v1/Systems").status == 401);
+    // wrong password: 401, no session
+    auto bad = h.req("POST", "/redfish/v1/SessionService/Sessions", R"({"UserName":"op","Password":"x"})", "");
+    CHECK(bad.status == 401);
+    CHECK_FALSE(bad.headers.has("X-Auth-Token"));
+    CHECK(h.req("POST", "/redfish/v1/SessionService/Sessions", R"({"UserName":"op"})", "").status == 400);
+    CHECK(h.req("POST", "/redfish/v1/SessionService/Sessions", R"({"UserName":1,"Password":"x"})", "").status == 400);
+    // expiry after the idle timeout (1800 s by default)
+    r = h.req("POST", "/redfish/v1/SessionService/Sessions/Members", R"({"UserName":"admin","Password":"secret"})", "");
+    REQUIRE(r.status == 201);
+    token = std::string(*r.headers.get("X-Auth-Token"));
+    CHECK(with_token("GET", "/redfish/v1/Managers").status == 200);
+    h.mono += std::chrono::seconds(1801);
+    auto expired = with_token("GET", "/redfish/v1/Managers");
+    CHECK(expired.status == 401);
+    CHECK(error_id(expired) == "Base.1.19.NoValidSession");
+}
+
+TEST_CASE("roles: ReadOnly reads but gets 403 on writes; accounts are admin-only", "[redfish]") {
+    Harness h;
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-01", "", "ro").status == 200);
+    auto r = h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"On"})", "ro");
+    CHECK(r.status == 403);
+    CHECK(error_id(r) == "Base.1.19.InsufficientPrivilege");
+    CHECK(h.backend.resets.empty());
+    CHECK(h.req("PATCH", "/redfish/v1/SessionService", R"({"SessionTimeout":600})", "op").status == 403);
+    CHECK(Harness::body(h.req("GET", "/redfish/v1/AccountService/Accounts", "", "ro"))["Members@odata.count"] == 1);
+    CHECK(Harness::body(h.req("GET", "/redfish/v1/AccountService/Accounts"))["Members@odata.count"] == 3);
+    CHECK(h.req("GET", "/redfish/v1/AccountService/Accounts/admin", "", "ro").status == 404);
+    auto acct = Harness::body(h.req("GET", "/redfish/v1/AccountService/Accounts/ro", "", "ro"));
+    CHECK(acct["Password"].is_null());
+    CHECK(h.req("PATCH", "/redfish/v1/SessionService", R"({"SessionTimeout":600})").status == 204);
+    CHECK(h.backend.service_state["SessionTimeout"] == 600);
+    CHECK(h.req("PATCH", "/redfish/v1/SessionService", R"({"SessionTimeout":5})").status == 400);
+}
+
+TEST_CASE("protocol checks: OData-Version, queries, 405 with Allow, huge bodies", "[redfish]") {
+    Harness h;
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "admin", {{"OData-Version", "4.1"}}).status == 412);
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "admin", {{"OData-Version", "4.0"}}).status == 200);
+    CHECK(h.req("GET", "/redfish/v1/Systems?$rpvunknown").status == 501);
+    CHECK(h.req("GET", "/redfish/v1/Systems?only=foo").status == 400);
+    CHECK(h.req("GET", "/redfish/v1/Systems?other=1").status == 200);
+    auto r = h.req("PATCH", "/redfish/v1/", "{}");
+    CHECK(r.status == 405);
+    CHECK(r.headers.get("Allow") == "GET, HEAD");
+    r = h.req("POST", "/redfish/v1/Systems/rpi-01", "{}");
+    CHECK(r.status == 405);
+    CHECK(r.headers.get("Allow") == "GET, HEAD, PATCH");
+    CHECK(h.req("PATCH", "/redfish/v1/Systems/rpi-01", std::string(5000, ' ')).status == 413);
+    auto head = h.req("HEAD", "/redfish/v1/Systems");
+    CHECK(head.status == 200);
+    CHECK(head.body.empty());
+}
+
+TEST_CASE("System: shape Ironic and sushy need", "[redfish]") {
+    Harness h;
+    auto r = h.req("GET", "/redfish/v1/Systems/rpi-01");
+    REQUIRE(r.status == 200);
+    auto etag = std::string(*r.headers.get("ETag"));
+    CHECK(etag.front() == '"');
+    auto j = Harness::body(r);
+    CHECK(j["Id"] == "rpi-01");
+    CHECK(j["UUID"] == "00c03115-0000-0000-0000-d83add5a440c");
+    CHECK(j["PowerState"] == "Off");
+    CHECK(j["BiosVersion"] == "v1.40");
+    CHECK(j["MemorySummary"]["TotalSystemMemoryGiB"] == 4);  // revision c03115: 4 GB
+    CHECK(j["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"] ==
+          json::array({"On", "ForceOff", "ForceRestart", "PowerCycle"}));
+    CHECK(j["Boot"]["BootSourceOverrideEnabled"] == "Disabled");
+    CHECK(j["Links"]["ManagedBy"][0]["@odata.id"] == "/redfish/v1/Managers/mb-redfish");
+    auto col = Harness::body(h.req("GET", "/redfish/v1/Systems"));
+    CHECK(col["Members@odata.count"] == 2);
+    // every link of the System resolves
+    for (auto* link : {"/redfish/v1/Systems/rpi-01/Processors/CPU0", "/redfish/v1/Systems/rpi-01/EthernetInterfaces/eth0",
+                       "/redfish/v1/Systems/rpi-01/SimpleStorage/1", "/redfish/v1/Systems/rpi-01/Bios",
+                       "/redfish/v1/Chassis/rpi-01", "/redfish/v1/Managers/mb-redfish", "/redfish/v1/UpdateService",
+                       "/redfish/v1/TaskService", "/redfish/v1/AccountService/Roles/Operator"}) {
+        INFO(link);
+        CHECK(h.req("GET", link).status == 200);
+    }
+    auto cpu = Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/Processors/CPU0"));
+    CHECK(cpu["InstructionSet"] == "ARM-A64");
+    CHECK(cpu["ProcessorArchitecture"] == "ARM");
+    CHECK(cpu["TotalThreads"] == 4);
+    CHECK(Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/EthernetInterfaces/eth0"))["MACAddress"] ==
+          "d8:3a:dd:5a:44:0c");
+    CHECK(h.req("GET", "/redfish/v1/Systems/nope").status == 404);
+}
+
+TEST_CASE("inventory from the IPA document drives Processors, memory, NICs, disks", "[redfish]") {
+    Harness h;
+    h.backend.inv = json::parse(R"({"inventory":{"cpu":{"model_name":"Cortex-A72","count":4,"frequency":"1800.0"},
+        "memory":{"physical_mb":8192},"interfaces":[{"name":"end0","mac_address":"d8:3a:dd:5a:44:0c","speed_mbps":1000}],
+        "disks":[{"name":"/dev/mmcblk0","model":"SD64G","size":63864569856}]}})");
+    auto j = Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01"));
+    CHECK(j["MemorySummary"]["TotalSystemMemoryGiB"] == 8);
+    CHECK(Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/Processors/CPU0"))["MaxSpeedMHz"] == 1800);
+    auto nic = Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/EthernetInterfaces/end0"));
+    CHECK(nic["SpeedMbps"] == 1000);
+    auto ss = Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/SimpleStorage/1"));
+    CHECK(ss["Devices"][0]["CapacityBytes"] == 63864569856LL);
+}
+
+TEST_CASE("boot override Once = BootNext, Continuous = BootOrder, Disabled restores", "[redfish]") {
+    Harness h;
+    const std::string sys = "/redfish/v1/Systems/rpi-01";
+    const auto order0 = uefi::boot_order(h.backend.firmware["d8-3a-dd-5a-44-0c"]);
+    auto r = h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}})");
+    REQUIRE(r.status == 204);
+    auto& fw = h.backend.firmware["d8-3a-dd-5a-44-0c"];
+    CHECK(uefi::boot_next(fw) == 3);  // Boot0003 "UEFI PXEv4 (MAC:D83ADD5A440C)"
+    auto boot = Harness::body(h.req("GET", sys))["Boot"];
+    CHECK(boot["BootSourceOverrideTarget"] == "Pxe");
+    CHECK(boot["BootSourceOverrideEnabled"] == "Once");
+    // the firmware consumed BootNext on the next boot → reads back Disabled
+    uefi::set_boot_next(fw, std::nullopt);
+    boot = Harness::body(h.req("GET", sys))["Boot"];
+    CHECK(boot["BootSourceOverrideEnabled"] == "Disabled");
+    CHECK(boot["BootSourceOverrideTarget"] == "None");
+    // Continuous BiosSetup: UiApp (Boot0000) first, the rest in the old order
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"BiosSetup","BootSourceOverrideEnabled":"Continuous"}})").status == 204);
+    CHECK(uefi::boot_order(fw).front() == 0);
+    CHECK(Harness::body(h.req("GET", sys))["Boot"]["BootSourceOverrideEnabled"] == "Continuous");
+    // target only keeps Continuous (Ironic omits Enabled when unchanged)
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})").status == 204);
+    CHECK(uefi::boot_order(fw).front() == 3);
+    boot = Harness::body(h.req("GET", sys))["Boot"];
+    CHECK(boot["BootSourceOverrideEnabled"] == "Continuous");
+    CHECK(boot["BootSourceOverrideTarget"] == "Pxe");
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideEnabled":"Disabled"}})").status == 204);
+    CHECK(uefi::boot_order(fw) == order0);
+    // UefiHttp picks the HTTPv4 option; mode only is accepted without change
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"UefiHttp","BootSourceOverrideEnabled":"Once","BootSourceOverrideMode":"UEFI"}})").status == 204);
+    CHECK(uefi::boot_next(fw) == 5);
+    CHECK(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideMode":"UEFI","HttpBootUri":null}})").status == 204);
+}
+
+TEST_CASE("boot override on a device without variables creates the option", "[redfish]") {
+    Harness h;
+    const std::string sys = "/redfish/v1/Systems/dc-a6-32-01-02-03";
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}})").status == 204);
+    auto& fw = h.backend.firmware["dc-a6-32-01-02-03"];
+    auto entries = uefi::boot_entries(fw);
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].kind == uefi::Target::pxe);
+    CHECK(entries[0].description == "UEFI PXEv4 (MAC:DCA632010203)");
+    CHECK(uefi::boot_next(fw) == entries[0].number);
+    // Hdd cannot be invented
+    auto r = h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Hdd","BootSourceOverrideEnabled":"Once"}})");
+    CHECK(r.status == 400);
+    CHECK(uefi::boot_next(fw) == entries[0].number);
+}
+
+TEST_CASE("bad PATCH input: right 4xx, Redfish message, no state change", "[redfish]") {
+    Harness h;
+    const std::string sys = "/redfish/v1/Systems/rpi-01";
+    auto before = h.backend.firmware;
+    auto check = [&](const std::string& body, int status, const std::string& id,
+                     std::vector<std::pair<std::string, std::string>> hdrs = {}) {
+        INFO(body);
+        auto r = h.req("PATCH", sys, body, "admin", hdrs);
+        CHECK(r.status == status);
+        CHECK(error_id(r) == "Base.1.19." + id);
+        CHECK(h.backend.firmware == before);
+        CHECK(h.backend.state.empty());
+    };
+    check("{", 400, "MalformedJSON");
+    check("[1]", 400, "UnrecognizedRequestBody");
+    check(R"({"Boot":{"BootSourceOverrideTarget":"Floppy"}})", 400, "PropertyValueNotInList");
+    check(R"({"Boot":{"BootSourceOverrideTarget":3}})", 400, "PropertyValueTypeError");
+    check(R"({"Boot":{"BootSourceOverrideMode":"Legacy"}})", 400, "PropertyValueNotInList");
+    check(R"({"Boot":{"BootSourceOverrideTarget":"Pxe","Colour":"red"}})", 400, "PropertyUnknown");
+    check(R"({"AssetTag":"x"})", 400, "PropertyUnknown");
+    check(R"({"PowerState":"On"})", 400, "PropertyNotWritable");
+    check(R"({"Boot":"Pxe"})", 400, "PropertyValueTypeError");
+    check(R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", 412, "PreconditionFailed", {{"If-Match", "\"0000\""}});
+    auto etag = std::string(*h.req("GET", sys).headers.get("ETag"));
+    CHECK(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", "admin", {{"If-Match", etag}}).status == 204);
+}
+
+TEST_CASE("Reset: allowable values, async task, bad parameters", "[redfish]") {
+    Harness h;
+    const std::string act = "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset";
+    auto r = h.req("POST", act, R"({"ResetType":"On"})", "op");
+    REQUIRE(r.status == 202);
+    auto loc = std::string(*r.headers.get("Location"));
+    CHECK(h.backend.resets == std::vector<std::string>{"rpi-01:On"});
+    auto mon = h.req("GET", loc, "", "op");
+    CHECK(mon.status == 200);
+    CHECK(Harness::body(mon)["TaskState"] == "Completed");
+    CHECK(error_id(h.req("POST", act, R"({"ResetType":"Nmi"})")) == "Base.1.19.ActionParameterNotSupported");
+    CHECK(error_id(h.req("POST", act, R"({"ResetType":"Explode"})")) == "Base.1.19.ActionParameterValueNotInList");
+    CHECK(error_id(h.req("POST", act, R"({})")) == "Base.1.19.ActionParameterMissing");
+    CHECK(error_id(h.req("POST", act, "")) == "Base.1.19.ActionParameterMissing");
+    CHECK(error_id(h.req("POST", act, R"({"ResetType":1})")) == "Base.1.19.ActionParameterValueTypeError");
+    CHECK(error_id(h.req("POST", act, R"({"ResetType":"On","Delay":3})")) == "Base.1.19.ActionParameterUnknown");
+    CHECK(h.backend.resets.size() == 1);
+    // a device without a power port
+    auto j = Harness::body(h.req("GET", "/redfish/v1/Systems/dc-a6-32-01-02-03"));
+    CHECK(j["PowerState"].is_null());
+    CHECK(h.req("POST", "/redfish/v1/Systems/dc-a6-32-01-02-03/Actions/ComputerSystem.Reset", R"({"ResetType":"On"})")
+              .status == 400);
+}
+
+TEST_CASE("Bios: pending settings applied on reset, ResetBios, validation", "[redfish]") {
+    Harness h;
+    const std::string bios = "/redfish/v1/Systems/rpi-01/Bios";
+    auto j = Harness::body(h.req("GET", bios));
+    CHECK(j["Attributes"]["RamLimitTo3GB"] == 0);  // as in the fixture's variables
+    CHECK(j["Attributes"]["SystemTableMode"] == 2);
+    CHECK(j["@Redfish.Settings"]["SettingsObject"]["@odata.id"] == bios + "/Settings");
+    REQUIRE(h.req("PATCH", bios + "/Settings", R"({"Attributes":{"RamLimitTo3GB":1,"SystemTableMode":1},
+        "@Redfish.SettingsApplyTime":{"ApplyTime":"OnReset"}})").status == 204);
+    CHECK(Harness::body(h.req("GET", bios + "/Settings"))["Attributes"]["RamLimitTo3GB"] == 1);
+    CHECK(Harness::body(h.req("GET", bios))["Attributes"]["RamLimitTo3GB"] == 0);  // not applied yet
+    for (auto* bad : {R"({"Attributes":{"Turbo":1}})", R"({"Attributes":{"FanTemp":99}})", R"({"Attributes":{"FanOnGpio":5}})",
+                      R"({"Attributes":{"RamLimitTo3GB":"no"}})", R"({"Attributes":{}, "@Redfish.SettingsApplyTime":{"ApplyTime":"Immediate"}})"}) {
+        INFO(bad);
+        CHECK(h.req("PATCH", bios + "/Settings", bad).status == 400);
+    }
+    REQUIRE(h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"ForceRestart"})").status == 202);
+    j = Harness::body(h.req("GET", bios));
+    CHECK(j["Attributes"]["RamLimitTo3GB"] == 1);
+    CHECK(j["Attributes"]["SystemTableMode"] == 1);
+    CHECK(h.req("POST", bios + "/Actions/Bios.ResetBios", "").status == 204);
+    CHECK(h.req("POST", bios + "/Actions/Bios.ResetBios", "{}").status == 204);
+    CHECK(Harness::body(h.req("GET", bios + "/Settings"))["Attributes"]["SystemTableMode"] == 0);
+    REQUIRE(h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"PowerCycle"})").status == 202);
+    j = Harness::body(h.req("GET", bios));
+    CHECK(j["Attributes"]["SystemTableMode"] == 0);
+    CHECK(j["Attributes"]["RamLimitTo3GB"] == 1);
+}
+
+TEST_CASE("SimpleUpdate validates and reports through a task", "[redfish]") {
+    Harness h;
+    const std::string act = "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate";
+    CHECK(h.req("POST", act, R"({"TransferProtocol":"HTTP"})").status == 400);
+    CHECK(h.req("POST", act, R"({"ImageURI":"ftp://x/RPI_EFI.fd"})").status == 400);
+    CHECK(h.req("POST", act, R"({"ImageURI":"http://x/f","Targets":["/redfish/v1/Systems/zz"]})").status == 400);
+    auto r = h.req("POST", act, R"({"ImageURI":"http://127.0.0.1:1/RPI_EFI.fd","Targets":["/redfish/v1/Systems/rpi-01"]})");
+    REQUIRE(r.status == 202);
+    auto t = Harness::body(h.req("GET", std::string(*r.headers.get("Location"))));
+    CHECK(t["TaskState"] == "Exception");
+}
