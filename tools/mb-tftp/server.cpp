@@ -282,6 +282,8 @@ void Server::Impl::on_request(const Request& r, const udp::endpoint& client) {
     Resolved res = std::get<Resolved>(std::move(opened));
     std::optional<uint64_t> size = res.source->size();
     if (r.mode == Mode::netascii) {
+        // netascii is converted in memory; it is meant for small text files.
+        if (res.source->size() > (64u << 20)) return refuse(ErrorCode::undefined, "File too large for netascii, use octet", "netascii of a large file");
         try {
             auto converted = std::make_shared<const std::vector<uint8_t>>(to_netascii(read_all(*res.source)));
             res.source = std::make_shared<MemorySource>(converted);
