@@ -8,10 +8,10 @@ namespace mb::tftp {
 
 std::string_view identity_source_name(IdentitySource s) {
     switch (s) {
-    case IdentitySource::none: return "none";
-    case IdentitySource::serial: return "serial";
-    case IdentitySource::mac_prefix: return "mac-prefix";
-    case IdentitySource::source_ip: return "source-ip";
+        case IdentitySource::none: return "none";
+        case IdentitySource::serial: return "serial";
+        case IdentitySource::mac_prefix: return "mac-prefix";
+        case IdentitySource::source_ip: return "source-ip";
     }
     return "none";
 }

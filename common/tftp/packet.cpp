@@ -8,7 +8,9 @@ namespace mb::tftp {
 
 namespace {
 
-uint16_t read_u16(std::span<const uint8_t> b, size_t at) { return static_cast<uint16_t>(b[at] << 8 | b[at + 1]); }
+uint16_t read_u16(std::span<const uint8_t> b, size_t at) {
+    return static_cast<uint16_t>(b[at] << 8 | b[at + 1]);
+}
 
 void put_u16(std::vector<uint8_t>& out, uint16_t v) {
     out.push_back(static_cast<uint8_t>(v >> 8));
@@ -37,9 +39,11 @@ Decoded decode_request(Opcode opcode, std::span<const uint8_t> b) {
     r.opcode = opcode;
     const char* what = opcode == Opcode::rrq ? "RRQ" : "WRQ";
     size_t pos = 2;
-    if (!read_string(b, pos, r.filename)) return Malformed{ErrorCode::illegal_operation, fmt::format("{} filename is not NUL-terminated", what)};
+    if (!read_string(b, pos, r.filename))
+        return Malformed{ErrorCode::illegal_operation, fmt::format("{} filename is not NUL-terminated", what)};
     std::string mode;
-    if (!read_string(b, pos, mode)) return Malformed{ErrorCode::illegal_operation, fmt::format("{} mode is missing or not NUL-terminated", what)};
+    if (!read_string(b, pos, mode))
+        return Malformed{ErrorCode::illegal_operation, fmt::format("{} mode is missing or not NUL-terminated", what)};
     if (iequals(mode, "octet")) {
         r.mode = Mode::octet;
     } else if (iequals(mode, "netascii")) {
@@ -47,7 +51,8 @@ Decoded decode_request(Opcode opcode, std::span<const uint8_t> b) {
     } else if (iequals(mode, "mail")) {
         r.mode = Mode::mail;
     } else {
-        return Malformed{ErrorCode::illegal_operation, fmt::format("{} mode {} is not netascii, octet or mail", what, quoted(mode))};
+        return Malformed{ErrorCode::illegal_operation,
+                         fmt::format("{} mode {} is not netascii, octet or mail", what, quoted(mode))};
     }
     while (pos < b.size()) {
         Option o;
@@ -63,59 +68,61 @@ Decoded decode_request(Opcode opcode, std::span<const uint8_t> b) {
 
 std::string_view opcode_name(uint16_t opcode) {
     switch (opcode) {
-    case 1: return "RRQ";
-    case 2: return "WRQ";
-    case 3: return "DATA";
-    case 4: return "ACK";
-    case 5: return "ERROR";
-    case 6: return "OACK";
-    default: return "unknown";
+        case 1: return "RRQ";
+        case 2: return "WRQ";
+        case 3: return "DATA";
+        case 4: return "ACK";
+        case 5: return "ERROR";
+        case 6: return "OACK";
+        default: return "unknown";
     }
 }
 
 std::string_view mode_name(Mode mode) {
     switch (mode) {
-    case Mode::netascii: return "netascii";
-    case Mode::octet: return "octet";
-    case Mode::mail: return "mail";
+        case Mode::netascii: return "netascii";
+        case Mode::octet: return "octet";
+        case Mode::mail: return "mail";
     }
     return "octet";
 }
 
 Decoded decode(std::span<const uint8_t> b) {
-    if (b.size() < 2) return Malformed{ErrorCode::illegal_operation, fmt::format("packet of {} bytes has no opcode", b.size())};
+    if (b.size() < 2)
+        return Malformed{ErrorCode::illegal_operation, fmt::format("packet of {} bytes has no opcode", b.size())};
     const uint16_t op = read_u16(b, 0);
     switch (op) {
-    case 1: return decode_request(Opcode::rrq, b);
-    case 2: return decode_request(Opcode::wrq, b);
-    case 3:
-        if (b.size() < 4) return Malformed{ErrorCode::illegal_operation, "DATA packet shorter than 4 bytes"};
-        return Packet{DataPacket{read_u16(b, 2), b.subspan(4)}};
-    case 4:
-        if (b.size() < 4) return Malformed{ErrorCode::illegal_operation, "ACK packet shorter than 4 bytes"};
-        return Packet{AckPacket{read_u16(b, 2)}};
-    case 5: {
-        if (b.size() < 4) return Malformed{ErrorCode::illegal_operation, "ERROR packet shorter than 4 bytes"};
-        ErrorPacket e{read_u16(b, 2), {}};
-        size_t pos = 4;
-        if (!read_string(b, pos, e.message)) {
-            // Tolerate a missing terminator: take the rest of the packet as the message.
-            e.message.assign(reinterpret_cast<const char*>(b.data()) + 4, b.size() - 4);
+        case 1: return decode_request(Opcode::rrq, b);
+        case 2: return decode_request(Opcode::wrq, b);
+        case 3:
+            if (b.size() < 4) return Malformed{ErrorCode::illegal_operation, "DATA packet shorter than 4 bytes"};
+            return Packet{DataPacket{read_u16(b, 2), b.subspan(4)}};
+        case 4:
+            if (b.size() < 4) return Malformed{ErrorCode::illegal_operation, "ACK packet shorter than 4 bytes"};
+            return Packet{AckPacket{read_u16(b, 2)}};
+        case 5: {
+            if (b.size() < 4) return Malformed{ErrorCode::illegal_operation, "ERROR packet shorter than 4 bytes"};
+            ErrorPacket e{read_u16(b, 2), {}};
+            size_t pos = 4;
+            if (!read_string(b, pos, e.message)) {
+                // Tolerate a missing terminator: take the rest of the packet as the message.
+                e.message.assign(reinterpret_cast<const char*>(b.data()) + 4, b.size() - 4);
+            }
+            return Packet{std::move(e)};
         }
-        return Packet{std::move(e)};
-    }
-    case 6: {
-        OackPacket o;
-        size_t pos = 2;
-        while (pos < b.size()) {
-            Option opt;
-            if (!read_string(b, pos, opt.name) || !read_string(b, pos, opt.value))
-                return Malformed{ErrorCode::illegal_operation, fmt::format("OACK option at byte {} is not NUL-terminated", pos)};
-            o.options.push_back(std::move(opt));
+        case 6: {
+            OackPacket o;
+            size_t pos = 2;
+            while (pos < b.size()) {
+                Option opt;
+                if (!read_string(b, pos, opt.name) || !read_string(b, pos, opt.value))
+                    return Malformed{ErrorCode::illegal_operation,
+                                     fmt::format("OACK option at byte {} is not NUL-terminated", pos)};
+                o.options.push_back(std::move(opt));
+            }
+            return Packet{std::move(o)};
         }
-        return Packet{std::move(o)};
-    }
-    default: return Malformed{ErrorCode::illegal_operation, fmt::format("unknown opcode {}", op)};
+        default: return Malformed{ErrorCode::illegal_operation, fmt::format("unknown opcode {}", op)};
     }
 }
 

@@ -18,8 +18,12 @@ namespace {
 std::atomic<bool> g_force_fallback{false};
 std::atomic<bool> g_no_openat2{false};
 
-PathError not_found() { return {ErrorCode::file_not_found, "File not found"}; }
-PathError denied(std::string why) { return {ErrorCode::access_violation, std::move(why)}; }
+PathError not_found() {
+    return {ErrorCode::file_not_found, "File not found"};
+}
+PathError denied(std::string why) {
+    return {ErrorCode::access_violation, std::move(why)};
+}
 
 class Fd {
 public:
@@ -46,15 +50,15 @@ private:
 
 PathError from_errno(int err) {
     switch (err) {
-    case ENOENT:
-    case ENOTDIR: return not_found();
-    case EXDEV:
-    case ELOOP: return denied("Access violation: path leaves the served directory");
-    case EACCES:
-    case EPERM: return denied("Access violation: permission denied");
-    case EMFILE:
-    case ENFILE: return {ErrorCode::undefined, "Server busy, try again"};
-    default: return {ErrorCode::undefined, "Cannot read file"};
+        case ENOENT:
+        case ENOTDIR: return not_found();
+        case EXDEV:
+        case ELOOP: return denied("Access violation: path leaves the served directory");
+        case EACCES:
+        case EPERM: return denied("Access violation: permission denied");
+        case EMFILE:
+        case ENFILE: return {ErrorCode::undefined, "Server busy, try again"};
+        default: return {ErrorCode::undefined, "Cannot read file"};
     }
 }
 
@@ -100,7 +104,9 @@ int open_confined(int root_fd, const std::string& relative, bool follow) {
 
 }  // namespace
 
-void force_openat2_fallback(bool force) { g_force_fallback.store(force); }
+void force_openat2_fallback(bool force) {
+    g_force_fallback.store(force);
+}
 
 std::variant<std::string, PathError> normalize_name(std::string_view name) {
     if (name.empty()) return denied("Empty file name");

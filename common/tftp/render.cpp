@@ -48,7 +48,8 @@ std::string render_template(std::string_view text, const TemplateVars& vars, std
             break;
         }
         out.append(text.substr(pos, open - pos));
-        const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(open), '\n'));
+        const size_t line =
+            1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(open), '\n'));
         const size_t close = text.find("}}", open + 2);
         if (close == std::string_view::npos)
             throw data_error(fmt::format("{}:{}: unterminated '{{{{' placeholder", template_name, line));
@@ -73,7 +74,9 @@ std::string_view builtin_template(std::string_view name) {
     return {};
 }
 
-bool is_templated(std::string_view name) { return !builtin_template(name).empty(); }
+bool is_templated(std::string_view name) {
+    return !builtin_template(name).empty();
+}
 
 DeviceTreeWindow device_tree_window(std::optional<uint64_t> firmware_size) {
     if (firmware_size && *firmware_size <= 2u * 1024 * 1024) return {"0x1f0000", "0x200000"};

@@ -27,7 +27,7 @@ std::string render_template(std::string_view text, const TemplateVars& vars, std
 // Built-in templates for the Pi 4 UEFI boot set (pftf/RPi4 layout), used when neither
 // templates/<name> nor a static file overrides them.
 std::string_view builtin_template(std::string_view name);  // "" if none
-bool is_templated(std::string_view name);                   // config.txt, cmdline.txt
+bool is_templated(std::string_view name);                  // config.txt, cmdline.txt
 
 // config.txt's device_tree_address/device_tree_end must match the RPI_EFI.fd variant:
 // 0x3e0000/0x400000 for the >= v1.40 image (3,997,696 B), 0x1f0000/0x200000 for v1.38 (2,031,616 B).

@@ -6,13 +6,13 @@ namespace mb::tftp {
 
 std::string_view outcome_name(Outcome outcome) {
     switch (outcome) {
-    case Outcome::running: return "running";
-    case Outcome::completed: return "completed";
-    case Outcome::completed_unacked: return "completed-unacked";
-    case Outcome::probe_aborted: return "probe";
-    case Outcome::client_error: return "client-error";
-    case Outcome::timed_out: return "timed-out";
-    case Outcome::failed: return "failed";
+        case Outcome::running: return "running";
+        case Outcome::completed: return "completed";
+        case Outcome::completed_unacked: return "completed-unacked";
+        case Outcome::probe_aborted: return "probe";
+        case Outcome::client_error: return "client-error";
+        case Outcome::timed_out: return "timed-out";
+        case Outcome::failed: return "failed";
     }
     return "unknown";
 }
@@ -49,7 +49,9 @@ Actions Transfer::finish(Outcome outcome) {
     return a;
 }
 
-Actions Transfer::fail() { return finish(Outcome::failed); }
+Actions Transfer::fail() {
+    return finish(Outcome::failed);
+}
 
 Actions Transfer::start(Time now) {
     if (state_ != State::idle) return {};
@@ -171,7 +173,8 @@ Actions Transfer::on_timer(Time now) {
 
 size_t Transfer::encode_block(uint64_t block, std::span<uint8_t> out) const {
     const uint64_t offset = (block - 1) * negotiated_.blksize;
-    const size_t want = static_cast<size_t>(std::min<uint64_t>(negotiated_.blksize, offset < size_ ? size_ - offset : 0));
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(negotiated_.blksize, offset < size_ ? size_ - offset : 0));
     write_data_header(static_cast<uint16_t>(block & 0xffff), out);
     size_t n = 0;
     if (want > 0) n = source_.read(offset, out.subspan(4, want));

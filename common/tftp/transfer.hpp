@@ -33,12 +33,12 @@ struct RetryPolicy {
 
 enum class Outcome {
     running,
-    completed,         // the last block was ACKed
-    completed_unacked, // every block was sent, the final ACK never came (some clients never send it)
-    probe_aborted,     // ERROR 0/8 after the OACK: a tsize probe, normal
-    client_error,      // the client sent another ERROR
-    timed_out,         // retries exhausted before the last block was sent
-    failed,            // the server could not read its data
+    completed,          // the last block was ACKed
+    completed_unacked,  // every block was sent, the final ACK never came (some clients never send it)
+    probe_aborted,      // ERROR 0/8 after the OACK: a tsize probe, normal
+    client_error,       // the client sent another ERROR
+    timed_out,          // retries exhausted before the last block was sent
+    failed,             // the server could not read its data
 };
 
 std::string_view outcome_name(Outcome outcome);
@@ -55,11 +55,11 @@ struct Actions {
 
 struct TransferStats {
     uint64_t packets_sent = 0;
-    uint64_t retransmits = 0;    // OACK or DATA packets sent again after a timeout
-    uint64_t duplicate_acks = 0; // ACKs for an already-acknowledged block (ignored)
-    uint64_t stray_packets = 0;  // undecodable or unexpected packets from the client's TID
+    uint64_t retransmits = 0;     // OACK or DATA packets sent again after a timeout
+    uint64_t duplicate_acks = 0;  // ACKs for an already-acknowledged block (ignored)
+    uint64_t stray_packets = 0;   // undecodable or unexpected packets from the client's TID
     uint64_t bytes_acked = 0;
-    std::string client_error;    // the message of the client's ERROR, if any
+    std::string client_error;  // the message of the client's ERROR, if any
     uint16_t client_error_code = 0;
 };
 
@@ -105,11 +105,11 @@ private:
     Negotiated negotiated_;
     RetryPolicy policy_;
     uint64_t size_;
-    uint64_t last_block_;     // number of DATA blocks (>= 1)
+    uint64_t last_block_;  // number of DATA blocks (>= 1)
     State state_ = State::idle;
     Outcome outcome_ = Outcome::running;
-    uint64_t base_ = 1;       // first unacknowledged block
-    uint64_t window_end_ = 0; // last block sent in the current window
+    uint64_t base_ = 1;        // first unacknowledged block
+    uint64_t window_end_ = 0;  // last block sent in the current window
     unsigned retries_ = 0;
     Time deadline_{};
     TransferStats stats_;

@@ -61,29 +61,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Actions a;
         std::vector<uint8_t> pkt;
         switch (op % 6) {
-        case 0: a = t.on_timer(now); break;
-        case 1: a = t.on_duplicate_request(now); break;
-        case 2:
-            encode_ack(static_cast<uint16_t>(last_acked_wire + in.u8() % 70), pkt);
-            a = t.on_packet(pkt, now);
-            break;
-        case 3:
-            encode_ack(in.u16(), pkt);
-            a = t.on_packet(pkt, now);
-            break;
-        case 4:
-            if (in.u8() < 8) {
-                encode_error(static_cast<ErrorCode>(in.u8() % 9), "x", pkt);
-            } else {
-                for (int i = in.u8() % 8; i > 0; --i) pkt.push_back(in.u8());
+            case 0: a = t.on_timer(now); break;
+            case 1: a = t.on_duplicate_request(now); break;
+            case 2:
+                encode_ack(static_cast<uint16_t>(last_acked_wire + in.u8() % 70), pkt);
+                a = t.on_packet(pkt, now);
+                break;
+            case 3:
+                encode_ack(in.u16(), pkt);
+                a = t.on_packet(pkt, now);
+                break;
+            case 4:
+                if (in.u8() < 8) {
+                    encode_error(static_cast<ErrorCode>(in.u8() % 9), "x", pkt);
+                } else {
+                    for (int i = in.u8() % 8; i > 0; --i) pkt.push_back(in.u8());
+                }
+                a = t.on_packet(pkt, now);
+                break;
+            default: {
+                // A well-behaved ACK of the current window's end.
+                encode_ack(static_cast<uint16_t>(last_acked_wire + n.windowsize), pkt);
+                a = t.on_packet(pkt, now);
             }
-            a = t.on_packet(pkt, now);
-            break;
-        default: {
-            // A well-behaved ACK of the current window's end.
-            encode_ack(static_cast<uint16_t>(last_acked_wire + n.windowsize), pkt);
-            a = t.on_packet(pkt, now);
-        }
         }
         check(a);
         if (a.data_count) last_acked_wire = (a.data_first - 1) & 0xffff;

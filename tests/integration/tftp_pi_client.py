@@ -377,6 +377,35 @@ def main():
         data, _, _ = c.fetch("deadbeef/RPI_EFI.fd", [("tsize", 0)])
         check(data == base, "unknown serial prefix falls back to the shared (base) image")
         c.close()
+        # 14. Single-port mode: every transfer answered from the listening port; a packet from an
+        # unknown TID gets ERROR 5; a duplicate RRQ is answered by the same session.
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc, port = start_server(root, ["--single-port"])
+        c = Client(port)
+        c.send_request(rrq("fixup4.dat", opts=[("tsize", 0), ("blksize", 1468)]))
+        p1, a1 = c.recv()
+        check(a1[1] == port and p1[:2] == b"\0\6", "single-port: OACK comes from the listening port")
+        c.send_request(rrq("fixup4.dat", opts=[("tsize", 0), ("blksize", 1468)]))
+        p2, _ = c.recv()
+        check(p2 == p1, "single-port: duplicate RRQ answered with the same OACK")
+        c.tid = a1
+        c.send(ack(0))
+        data = bytearray()
+        while True:
+            p, addr = c.recv()
+            check(addr[1] == port, "single-port: DATA from the listening port") if len(data) == 0 else None
+            data += p[4:]
+            c.send(ack(struct.unpack("!H", p[2:4])[0]))
+            if len(p) - 4 < 1468:
+                break
+        check(bytes(data) == open(os.path.join(tftp, "fixup4.dat"), "rb").read(), "single-port: file intact")
+        c.close()
+        stray = Client(port)
+        stray.send(ack(3), ("127.0.0.1", port))
+        p, _ = stray.recv()
+        check(p[:4] == b"\0\5\0\5", "single-port: ACK from an unknown TID gets ERROR 5")
+        stray.close()
     finally:
         proc.terminate()
         try:

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "tftp/options.hpp"
@@ -31,7 +30,10 @@ Request rrq(std::vector<Option> options, Mode mode = Mode::octet) {
 }  // namespace
 
 TEST_CASE("RRQ decodes filename, mode and options case-insensitively", "[tftp][packet]") {
-    auto b = lit("\0\1start4.elf\0OCTET\0TSIZE\0" "0\0BlkSize\0" "1468\0");
+    auto b =
+        lit("\0\1start4.elf\0OCTET\0TSIZE\0"
+            "0\0BlkSize\0"
+            "1468\0");
     const Request r = as_request(decode(b));
     CHECK(r.opcode == Opcode::rrq);
     CHECK(r.filename == "start4.elf");
@@ -71,11 +73,15 @@ TEST_CASE("Malformed requests name the field", "[tftp][packet]") {
 }
 
 TEST_CASE("A dangling option name or trailing junk is ignored, not fatal", "[tftp][packet]") {
-    auto b = lit("\0\1f\0octet\0tsize\0" "0\0blksize\0");
+    auto b =
+        lit("\0\1f\0octet\0tsize\0"
+            "0\0blksize\0");
     const Request r = as_request(decode(b));
     REQUIRE(r.options.size() == 1);
     CHECK(r.options[0].name == "tsize");
-    auto junk = lit("\0\1f\0octet\0tsize\0" "0\0garbage");
+    auto junk =
+        lit("\0\1f\0octet\0tsize\0"
+            "0\0garbage");
     CHECK(as_request(decode(junk)).options.size() == 1);
 }
 
@@ -102,7 +108,9 @@ TEST_CASE("DATA, ACK, ERROR and OACK encode and decode", "[tftp][packet]") {
     CHECK(std::get<ErrorPacket>(std::get<Packet>(decode(early))).message == "Early terminate");
 
     encode_oack({{"blksize", "1468"}, {"tsize", "3997696"}}, out);
-    CHECK(out == lit("\0\6blksize\0" "1468\0tsize\0" "3997696\0"));
+    CHECK(out == lit("\0\6blksize\0"
+                     "1468\0tsize\0"
+                     "3997696\0"));
     auto o = std::get<OackPacket>(std::get<Packet>(decode(out)));
     CHECK(o.options.size() == 2);
 }
@@ -155,7 +163,8 @@ TEST_CASE("An empty file is sent without tsize unless asked to", "[tftp][options
 }
 
 TEST_CASE("netascii gets neither tsize nor windowsize", "[tftp][options]") {
-    auto n = negotiate(rrq({{"tsize", "0"}, {"windowsize", "4"}, {"blksize", "1024"}}, Mode::netascii), std::nullopt, {});
+    auto n =
+        negotiate(rrq({{"tsize", "0"}, {"windowsize", "4"}, {"blksize", "1024"}}, Mode::netascii), std::nullopt, {});
     REQUIRE(n.oack.size() == 1);
     CHECK(n.oack[0].name == "blksize");
     CHECK(n.windowsize == 1);

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -74,7 +73,9 @@ TEST_CASE("Traversal and hostile names are refused without echoing paths", "[tft
         CHECK(e.message.find('/') == std::string::npos);
     }
     CHECK(refused(std::string("a\0b", 3)).message.find("NUL") != std::string::npos);
-    CHECK(refused("a\x01" "b").message.find("control") != std::string::npos);
+    CHECK(refused("a\x01"
+                  "b")
+              .message.find("control") != std::string::npos);
     CHECK(refused("a\nb").code == ErrorCode::access_violation);
     CHECK(refused("").code == ErrorCode::access_violation);
     CHECK(refused("/").code == ErrorCode::access_violation);

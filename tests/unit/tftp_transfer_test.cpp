@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <numeric>
 
 #include "tftp/options.hpp"
@@ -49,7 +48,9 @@ struct Wire {
     }
 };
 
-uint16_t block_of(const std::vector<uint8_t>& pkt) { return static_cast<uint16_t>(pkt[2] << 8 | pkt[3]); }
+uint16_t block_of(const std::vector<uint8_t>& pkt) {
+    return static_cast<uint16_t>(pkt[2] << 8 | pkt[3]);
+}
 
 // A well-behaved client: ACKs each window's last block, reassembles, returns the file.
 std::vector<uint8_t> run_client(Transfer& t, Time& now, uint64_t* packets = nullptr) {
@@ -282,7 +283,7 @@ TEST_CASE("A stale ACK from before the wrap is not taken for a future block", "[
     REQUIRE(a.data_first == 65533);
     CHECK(t.on_packet(ack(65532), now).data_count == 0);  // duplicate
     CHECK(t.on_packet(ack(1), now).data_count == 0);      // beyond the window (block 65537)
-    a = t.on_packet(ack(0), now);                           // block 65536
+    a = t.on_packet(ack(0), now);                         // block 65536
     CHECK(a.data_first == 65537);
 }
 

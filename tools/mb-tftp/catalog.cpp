@@ -34,7 +34,9 @@ private:
     efi::RenderedImage image_;
 };
 
-int open_dir(const fs::path& p) { return ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+int open_dir(const fs::path& p) {
+    return ::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
 
 std::vector<uint8_t> read_fd(int fd, uint64_t size) {
     FileSource src(fd, size);
@@ -50,13 +52,19 @@ std::optional<std::string> read_beneath(int dir_fd, const std::string& rel) {
     return std::string(bytes.begin(), bytes.end());
 }
 
-Bytes to_bytes(const std::string& s) { return std::make_shared<const std::vector<uint8_t>>(s.begin(), s.end()); }
+Bytes to_bytes(const std::string& s) {
+    return std::make_shared<const std::vector<uint8_t>>(s.begin(), s.end());
+}
 
 }  // namespace
 
-Catalog::Catalog(std::shared_ptr<const config::Snapshot> snapshot) { update(std::move(snapshot)); }
+Catalog::Catalog(std::shared_ptr<const config::Snapshot> snapshot) {
+    update(std::move(snapshot));
+}
 
-Catalog::~Catalog() { close_fds(); }
+Catalog::~Catalog() {
+    close_fds();
+}
 
 void Catalog::close_fds() {
     for (int* fd : {&tftp_fd_, &templates_fd_, &firmware_fd_}) {
@@ -126,12 +134,14 @@ std::optional<Resolved> Catalog::open_static(int dir_fd, const std::string& rel,
 }
 
 TemplateVars Catalog::vars_for(const std::optional<device::Mac>& mac) const {
-    TemplateVars v{{"mac", ""},      {"mac_colon", ""},   {"serial", ""},  {"hostname", ""}, {"name", ""},
-                   {"ip", ""},       {"kernel_args", ""}, {"console", ""}};
+    TemplateVars v{{"mac", ""},  {"mac_colon", ""}, {"serial", ""},      {"hostname", ""},
+                   {"name", ""}, {"ip", ""},        {"kernel_args", ""}, {"console", ""}};
     std::optional<uint64_t> fw_size;
     struct stat st {};
-    if (firmware_fd_ >= 0 && ::fstatat(firmware_fd_, "RPI_EFI.fd", &st, 0) == 0) fw_size = static_cast<uint64_t>(st.st_size);
-    else if (tftp_fd_ >= 0 && ::fstatat(tftp_fd_, "RPI_EFI.fd", &st, 0) == 0) fw_size = static_cast<uint64_t>(st.st_size);
+    if (firmware_fd_ >= 0 && ::fstatat(firmware_fd_, "RPI_EFI.fd", &st, 0) == 0)
+        fw_size = static_cast<uint64_t>(st.st_size);
+    else if (tftp_fd_ >= 0 && ::fstatat(tftp_fd_, "RPI_EFI.fd", &st, 0) == 0)
+        fw_size = static_cast<uint64_t>(st.st_size);
     const auto w = device_tree_window(fw_size);
     v["device_tree_address"] = w.address;
     v["device_tree_end"] = w.end;
@@ -177,7 +187,8 @@ std::shared_ptr<const efi::BaseImage> Catalog::base_image(std::string* key) cons
         where = "tftp/RPI_EFI.fd";
         if (dir < 0 || ::fstatat(dir, "RPI_EFI.fd", &st, 0) != 0) return nullptr;
     }
-    Stamp s{st.st_dev, st.st_ino, st.st_size, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+    Stamp s{st.st_dev, st.st_ino, st.st_size,
+            static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
     if (base_ && s == base_stamp_) {
         *key = base_key_;
         return base_;
@@ -206,8 +217,9 @@ std::optional<Resolved> Catalog::render_efi(const device::Mac& mac) const {
     std::string base_key;
     auto base = base_image(&base_key);
     if (!base) return std::nullopt;
-    const std::string key = "efi:" + base_key + ":" +
-                            sha256_hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(json->data()), json->size()));
+    const std::string key =
+        "efi:" + base_key + ":" +
+        sha256_hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(json->data()), json->size()));
     auto source = cache_.get_or_render(key, [&]() {
         efi::Variables vars;
         try {

@@ -2,11 +2,12 @@
 // What each device sees over TFTP: the per-device overrides directory, rendered files
 // (config.txt, cmdline.txt from templates; RPI_EFI.fd from the base image + firmware/<mac>.json),
 // then the shared root. Used by `serve`, `render` and `ls`, so the three always agree.
+#include <sys/stat.h>
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/stat.h>
 #include <variant>
 #include <vector>
 

@@ -22,8 +22,12 @@ struct Endpoint {
     auto operator<=>(const Endpoint&) const = default;
 };
 
-std::string ip_text(uint32_t ip) { return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255); }
-std::string ep_text(const Endpoint& e) { return fmt::format("{}:{}", ip_text(e.ip), e.port); }
+std::string ip_text(uint32_t ip) {
+    return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+std::string ep_text(const Endpoint& e) {
+    return fmt::format("{}:{}", ip_text(e.ip), e.port);
+}
 
 struct Stamp {
     int64_t tv_sec = 0;
@@ -39,7 +43,9 @@ std::string iso_time(const Stamp& tv) {
     return fmt::format("{}.{:03d}Z", buf, static_cast<int>(tv.tv_usec / 1000));
 }
 
-double seconds(const Stamp& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
+double seconds(const Stamp& tv) {
+    return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+}
 
 struct Flow {
     Endpoint client;
@@ -59,7 +65,7 @@ struct Flow {
     uint32_t blksize = 512;
     bool last_seen = false;
     bool last_acked = false;
-    uint64_t max_block = 0;       // 64-bit block counter (rollover aware)
+    uint64_t max_block = 0;  // 64-bit block counter (rollover aware)
     uint16_t last_wire = 0;
     uint64_t rollovers = 0;
     std::set<uint64_t> seen;
@@ -166,7 +172,8 @@ nlohmann::ordered_json decode_capture(const std::string& path, uint16_t server_p
         if (auto* o = std::get_if<OackPacket>(p)) {
             for (const auto& opt : o->options) {
                 f.granted[opt.name] = opt.value;
-                if (opt.name == "blksize") f.blksize = static_cast<uint32_t>(std::strtoul(opt.value.c_str(), nullptr, 10));
+                if (opt.name == "blksize")
+                    f.blksize = static_cast<uint32_t>(std::strtoul(opt.value.c_str(), nullptr, 10));
             }
         } else if (auto* dp = std::get_if<DataPacket>(p)) {
             // 64-bit block: follow the wire counter forward through rollovers.

@@ -1,12 +1,11 @@
 #include "server.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <sys/socket.h>
 
 #include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <vector>
 
@@ -23,9 +22,13 @@ using udp = asio::ip::udp;
 
 namespace {
 
-std::string endpoint_text(const udp::endpoint& ep) { return ep.address().to_string() + ":" + std::to_string(ep.port()); }
+std::string endpoint_text(const udp::endpoint& ep) {
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
 
-uint32_t v4(const asio::ip::address& a) { return a.is_v4() ? a.to_v4().to_uint() : 0; }
+uint32_t v4(const asio::ip::address& a) {
+    return a.is_v4() ? a.to_v4().to_uint() : 0;
+}
 
 }  // namespace
 
@@ -64,7 +67,7 @@ struct Session : std::enable_shared_from_this<Session> {
     udp::endpoint peer;
     std::optional<udp::socket> own;  // per-transfer TID socket (absent in single-port mode)
     asio::steady_timer timer;
-    std::string name;      // as requested
+    std::string name;  // as requested
     std::string origin;
     std::string device;
     SourcePtr source;
@@ -77,7 +80,11 @@ struct Session : std::enable_shared_from_this<Session> {
     Time timer_at{};
 
     Session(Server::Impl& s, udp::endpoint p, SourcePtr src, Negotiated n)
-        : srv(s), peer(p), timer(s.io), source(std::move(src)), transfer(*source, std::move(n), s.options.retry),
+        : srv(s),
+          peer(p),
+          timer(s.io),
+          source(std::move(src)),
+          transfer(*source, std::move(n), s.options.retry),
           started(Clock::now()) {}
 
     udp::socket& sock() { return own ? *own : srv.listener; }
@@ -111,7 +118,8 @@ struct Session : std::enable_shared_from_this<Session> {
     }
 
     void on_packet(std::span<const uint8_t> bytes) {
-        if (srv.capture) srv.capture->write(v4(peer.address()), peer.port(), v4(srv.listen_ep.address()), local_port(), bytes);
+        if (srv.capture)
+            srv.capture->write(v4(peer.address()), peer.port(), v4(srv.listen_ep.address()), local_port(), bytes);
         apply(transfer.on_packet(bytes, Clock::now()));
     }
 
@@ -136,7 +144,8 @@ struct Session : std::enable_shared_from_this<Session> {
                 }
             }
         } catch (const Error& e) {
-            log::write_limited(srv.fail_log, log::Level::error, fmt::format("{} for {}: {}", name, endpoint_text(peer), e.what()));
+            log::write_limited(srv.fail_log, log::Level::error,
+                               fmt::format("{} for {}: {}", name, endpoint_text(peer), e.what()));
             srv.send_error(sock(), peer, ErrorCode::undefined, "Cannot read file");
             transfer.fail();
             end();
@@ -236,8 +245,10 @@ void Server::Impl::on_datagram(size_t n) {
     Decoded d = decode(bytes);
     if (auto* bad = std::get_if<Malformed>(&d)) {
         stats.refused++;
-        log::write_limited(refuse_log, log::Level::warn, fmt::format("malformed request from {}: {}", endpoint_text(client), bad->reason));
-        if (n >= 2 && !(bytes[0] == 0 && bytes[1] == 5)) send_error(listener, client, bad->code, "Illegal TFTP operation");
+        log::write_limited(refuse_log, log::Level::warn,
+                           fmt::format("malformed request from {}: {}", endpoint_text(client), bad->reason));
+        if (n >= 2 && !(bytes[0] == 0 && bytes[1] == 5))
+            send_error(listener, client, bad->code, "Illegal TFTP operation");
         return;
     }
     const Packet& p = std::get<Packet>(d);
@@ -267,7 +278,8 @@ void Server::Impl::on_request(const Request& r, const udp::endpoint& client) {
         send_error(listener, client, code, message);
     };
     if (r.opcode == Opcode::wrq) return refuse(ErrorCode::access_violation, "Uploads are not allowed", "write request");
-    if (sessions.size() >= options.max_sessions) return refuse(ErrorCode::undefined, "Server busy, try again", "too many transfers");
+    if (sessions.size() >= options.max_sessions)
+        return refuse(ErrorCode::undefined, "Server busy, try again", "too many transfers");
     auto norm = normalize_name(r.filename);
     if (auto* e = std::get_if<PathError>(&norm)) return refuse(e->code, e->message, e->message);
     const auto mapped = catalog.map(std::get<std::string>(norm), client.address().to_string());
@@ -275,13 +287,17 @@ void Server::Impl::on_request(const Request& r, const udp::endpoint& client) {
     try {
         opened = catalog.open(mapped);
     } catch (const Error& e) {
-        log::write_limited(fail_log, log::Level::error, fmt::format("cannot render {} for {}: {}", mapped.relative, client_text, e.what()));
+        log::write_limited(fail_log, log::Level::error,
+                           fmt::format("cannot render {} for {}: {}", mapped.relative, client_text, e.what()));
         return refuse(ErrorCode::undefined, "Cannot render file", e.what());
     }
     if (auto* e = std::get_if<PathError>(&opened)) return refuse(e->code, e->message, e->message);
     Resolved res = std::get<Resolved>(std::move(opened));
     std::optional<uint64_t> size = res.source->size();
     if (r.mode == Mode::netascii) {
+        // netascii is converted in memory; it is meant for small text files.
+        if (res.source->size() > (64u << 20))
+            return refuse(ErrorCode::undefined, "File too large for netascii, use octet", "netascii of a large file");
         try {
             auto converted = std::make_shared<const std::vector<uint8_t>>(to_netascii(read_all(*res.source)));
             res.source = std::make_shared<MemorySource>(converted);
@@ -316,24 +332,27 @@ void Server::Impl::finished(const std::shared_ptr<Session>& s) {
     const auto& st = t.stats();
     const double secs = std::chrono::duration<double>(Clock::now() - s->started).count();
     switch (t.outcome()) {
-    case Outcome::completed:
-    case Outcome::completed_unacked:
-        stats.completed++;
-        stats.bytes += t.size();
-        log::info("sent {} to {} ({} bytes, blksize {}, window {}, {} retransmits, {:.3f} s{}{})", mb::quoted(s->name),
-                  endpoint_text(s->peer), t.size(), t.negotiated().blksize, t.negotiated().windowsize, st.retransmits,
-                  secs, s->device.empty() ? "" : ", device " + s->device,
-                  t.outcome() == Outcome::completed_unacked ? ", final ACK never came" : "");
-        break;
-    case Outcome::probe_aborted:
-        stats.probes++;
-        log::debug("size probe {} from {} ended by the client ({})", mb::quoted(s->name), endpoint_text(s->peer), mb::quoted(st.client_error));
-        break;
-    default:
-        stats.failed++;
-        log::write_limited(fail_log, log::Level::warn,
-                           fmt::format("transfer of {} to {} {}{}", mb::quoted(s->name), endpoint_text(s->peer), outcome_name(t.outcome()),
-                                       st.client_error.empty() ? "" : ": client said " + mb::quoted(st.client_error)));
+        case Outcome::completed:
+        case Outcome::completed_unacked:
+            stats.completed++;
+            stats.bytes += t.size();
+            log::info("sent {} to {} ({} bytes, blksize {}, window {}, {} retransmits, {:.3f} s{}{})",
+                      mb::quoted(s->name), endpoint_text(s->peer), t.size(), t.negotiated().blksize,
+                      t.negotiated().windowsize, st.retransmits, secs, s->device.empty() ? "" : ", device " + s->device,
+                      t.outcome() == Outcome::completed_unacked ? ", final ACK never came" : "");
+            break;
+        case Outcome::probe_aborted:
+            stats.probes++;
+            log::debug("size probe {} from {} ended by the client ({})", mb::quoted(s->name), endpoint_text(s->peer),
+                       mb::quoted(st.client_error));
+            break;
+        default:
+            stats.failed++;
+            log::write_limited(
+                fail_log, log::Level::warn,
+                fmt::format("transfer of {} to {} {}{}", mb::quoted(s->name), endpoint_text(s->peer),
+                            outcome_name(t.outcome()),
+                            st.client_error.empty() ? "" : ": client said " + mb::quoted(st.client_error)));
     }
     if (auto it = sessions.find(s->peer); it != sessions.end() && it->second == s) sessions.erase(it);
     stats.active = sessions.size();
@@ -344,9 +363,13 @@ Server::Server(asio::io_context& io, Catalog& catalog, ServerOptions options)
     impl_->open();
 }
 
-Server::~Server() { close(); }
+Server::~Server() {
+    close();
+}
 
-uint16_t Server::port() const { return impl_->listen_ep.port(); }
+uint16_t Server::port() const {
+    return impl_->listen_ep.port();
+}
 
 void Server::close() {
     if (impl_->closed) return;
@@ -357,6 +380,8 @@ void Server::close() {
     for (auto& [ep, s] : sessions) s->end();
 }
 
-ServerStats Server::stats() const { return impl_->stats; }
+ServerStats Server::stats() const {
+    return impl_->stats;
+}
 
 }  // namespace mb::tftp

@@ -1,8 +1,8 @@
 #include "verbs.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -38,7 +38,8 @@ ServerOptions server_options(const config::TftpSettings& s, const ServeFlags& f)
     o.port = f.port >= 0 ? static_cast<uint16_t>(f.port) : s.port;
     o.single_port = f.single_port || s.single_port;
     o.limits.max_blksize = f.max_blksize ? f.max_blksize : s.max_blksize;
-    o.limits.max_windowsize = static_cast<uint16_t>(std::min<uint32_t>(64, f.max_windowsize ? f.max_windowsize : s.max_windowsize));
+    o.limits.max_windowsize =
+        static_cast<uint16_t>(std::min<uint32_t>(64, f.max_windowsize ? f.max_windowsize : s.max_windowsize));
     o.retry.initial_rto = std::chrono::milliseconds(f.timeout_ms ? f.timeout_ms : s.timeout_ms);
     o.retry.max_rto = std::max(o.retry.initial_rto, std::chrono::milliseconds(8000));
     o.retry.max_retries = f.retries ? f.retries : s.retries;
@@ -68,7 +69,8 @@ std::string normalized_or_throw(const std::string& path) {
 void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
     auto flags = std::make_shared<ServeFlags>();
     auto* serve = app.add_subcommand("serve", "Run the TFTP server in the foreground");
-    serve->add_option("--listen", flags->listen, "IPv4 address to listen on (default: tftp.address)")->type_name("ADDRESS");
+    serve->add_option("--listen", flags->listen, "IPv4 address to listen on (default: tftp.address)")
+        ->type_name("ADDRESS");
     serve->add_option("--port", flags->port, "UDP port (default: tftp.port, 69; 0 picks a free port)")
         ->type_name("PORT")
         ->check(CLI::Range(0, 65535));
@@ -76,28 +78,44 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
     serve->add_option("--max-blksize", flags->max_blksize, "Largest block size granted (default: tftp.max_blksize)")
         ->type_name("BYTES")
         ->check(CLI::Range(8, 65464));
-    serve->add_option("--max-windowsize", flags->max_windowsize, "Largest window size granted (default: tftp.max_windowsize)")
+    serve
+        ->add_option("--max-windowsize", flags->max_windowsize,
+                     "Largest window size granted (default: tftp.max_windowsize)")
         ->type_name("BLOCKS")
         ->check(CLI::Range(1, 64));
     serve->add_option("--timeout-ms", flags->timeout_ms, "Initial retransmission timeout (default: tftp.timeout_ms)")
         ->type_name("MS")
         ->check(CLI::Range(100, 255000));
-    serve->add_option("--retries", flags->retries, "Retransmissions before a transfer is abandoned (default: tftp.retries)")
+    serve
+        ->add_option("--retries", flags->retries,
+                     "Retransmissions before a transfer is abandoned (default: tftp.retries)")
         ->type_name("N")
         ->check(CLI::Range(1, 50));
-    serve->add_option("--max-transfers", flags->max_sessions, "Concurrent transfers before new requests get 'Server busy'")
+    serve
+        ->add_option("--max-transfers", flags->max_sessions,
+                     "Concurrent transfers before new requests get 'Server busy'")
         ->type_name("N")
         ->check(CLI::Range(1, 100000));
     serve->add_option("--capture", flags->capture, "Write every TFTP datagram to this pcap file")->type_name("FILE");
-    serve->add_option("--port-file", flags->port_file, "Write the bound UDP port to this file once listening")->type_name("FILE");
+    serve->add_option("--port-file", flags->port_file, "Write the bound UDP port to this file once listening")
+        ->type_name("FILE");
     serve->callback([&g, flags] {
         daemon::Daemon d("mb-tftp", g.tree());
         auto config = d.start();
+        const auto& settings = config->settings.tftp;
+        if (!settings.enabled) {
+            log::warn("tftp.enabled is false in metal-boot.yaml: not serving");
+            cli::set_exit_code(kExitOk);
+            return;
+        }
+        if (!settings.write_dirs.empty())
+            log::warn("tftp.write_dirs is set, but mb-tftp is read-only: every WRQ is refused with ERROR 2");
         Catalog catalog(config);
         Server server(d.io(), catalog, server_options(config->settings.tftp, *flags));
         if (!flags->port_file.empty()) std::ofstream(flags->port_file) << server.port() << "\n";
-        log::info("serving TFTP on {}:{} ({} mode)", flags->listen.empty() ? config->settings.tftp.address : flags->listen,
-                  server.port(), flags->single_port || config->settings.tftp.single_port ? "single-port" : "port-per-transfer");
+        log::info("serving TFTP on {}:{} ({} mode)",
+                  flags->listen.empty() ? config->settings.tftp.address : flags->listen, server.port(),
+                  flags->single_port || config->settings.tftp.single_port ? "single-port" : "port-per-transfer");
         d.status(fmt::format("serving TFTP on port {}", server.port()));
         d.on_reload([&catalog](const daemon::Snapshot& s) { catalog.update(s); });
         d.on_stop([&server] {
@@ -113,7 +131,8 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
     auto path = std::make_shared<std::string>();
     auto output = std::make_shared<std::string>();
     auto* render = app.add_subcommand("render", "Write the exact bytes a device would receive for a path");
-    render->add_option("device", *device, "MAC address, Pi serial or device name ('-' for an unknown device)")->required();
+    render->add_option("device", *device, "MAC address, Pi serial or device name ('-' for an unknown device)")
+        ->required();
     render->add_option("path", *path, "Requested file name, e.g. RPI_EFI.fd or 5b154510/config.txt")->required();
     render->add_option("-o,--output", *output, "Write to FILE instead of stdout")->type_name("FILE");
     render->callback([&g, device, path, output] {
@@ -146,12 +165,14 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
             out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
             if (!out) throw io_error(*output + ": cannot write");
         }
-        log::info("{} for {}: {} bytes ({})", m.relative, m.mac ? m.mac->colon() : "unknown device", bytes.size(), res.origin);
+        log::info("{} for {}: {} bytes ({})", m.relative, m.mac ? m.mac->colon() : "unknown device", bytes.size(),
+                  res.origin);
     });
 
     auto ls_device = std::make_shared<std::string>();
     auto* ls = app.add_subcommand("ls", "List the files a device sees, with sizes and where each comes from");
-    ls->add_option("device", *ls_device, "MAC address, Pi serial or device name ('-' for an unknown device)")->required();
+    ls->add_option("device", *ls_device, "MAC address, Pi serial or device name ('-' for an unknown device)")
+        ->required();
     ls->callback([&g, ls_device] {
         auto snap = g.load();
         Catalog catalog(snap);
@@ -163,7 +184,9 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
             cli::print_json(out);
             return;
         }
-        for (const auto& e : entries) std::printf("%12llu  %-18s %s\n", static_cast<unsigned long long>(e.size), e.origin.c_str(), e.name.c_str());
+        for (const auto& e : entries)
+            std::printf("%12llu  %-18s %s\n", static_cast<unsigned long long>(e.size), e.origin.c_str(),
+                        e.name.c_str());
     });
 
     auto pcap_path = std::make_shared<std::string>();
