@@ -23,6 +23,9 @@ http:
   tls:
     cert: tls/cert.pem
     key: tls/key.pem
+talos:
+  enabled: true
+  base_url: http://127.0.0.1:9
 YAML
 printf 'hostname: pi-03\nnetboot:\n  console: ttyAMA0,115200\n' > "$R/devices/dc-a6-32-01-02-03.yaml"
 printf 'netboot:\n  allow_pxe: false\n' > "$R/devices/dc-a6-32-01-02-04.yaml"
@@ -108,6 +111,10 @@ L=$("$MB_HTTP" --root "$R" logs dc:a6:32:01:02:03)
 grep -q 'Z \[    0.000000\] Booting Linux on physical CPU 0x0$' <<<"$L" || fail "boot log: $L"
 grep -q 'Z netconsole: network logging started$' <<<"$L" || fail "netconsole ext line: $L"
 
+# --- Talos route mounted from mb-talos (factory unreachable on purpose: loopback port 9) ---------------
+TS=$("${C[@]}" -o /dev/null -w '%{http_code}' "$B/images/talos/v1.11.1/arm64/kernel-arm64")
+[ "$TS" != 200 ] && [ "$TS" != 000 ] || fail "talos route answered $TS"
+
 # --- health and metrics --------------------------------------------------------------------------------
 check "healthz" "$("${C[@]}" "$B/healthz")" ok
 MT=$("${C[@]}" "$B/metrics")
@@ -115,6 +122,7 @@ grep -q '^mb_http_requests_total{route="/v1/continue",method="POST",code="413"} 
 grep -q '^mb_http_requests_total{route="static",method="GET",code="206"}' <<<"$MT" || fail "metrics static"
 grep -q '^mb_http_inspections_total{result="202"} 1$' <<<"$MT" || fail "metrics inspections"
 grep -q '^mb_http_log_datagrams_total 2$' <<<"$MT" || fail "metrics log datagrams"
+grep -q '^mb_http_requests_total{route="talos",method="GET",code="' <<<"$MT" || fail "talos route not mounted"
 
 # --- TLS: the generated certificate names 127.0.0.1 ------------------------------------------------------
 check "verified TLS" "$(curl -s --cacert "$R/tls/cert.pem" -o /dev/null -w '%{http_code}' "$B/healthz")" 200

@@ -12,6 +12,7 @@
 #include "core/strings.hpp"
 #include "inventory/inventory.hpp"
 #include "log/log.hpp"
+#include "talos/service.hpp"
 
 namespace mbhttp {
 
@@ -177,6 +178,21 @@ void Service::add_routes() {
     router_.route_async(
         "POST", "/v1/continue_inspection",
         [this](const Request& req, Responder r) { inspection(req, std::move(r), true); }, big);
+    const auto snap = snapshot();
+    if (snap->settings.talos.enabled) {
+        // The Talos image proxy (mb-talos's service) under /images/talos/, beside the static files.
+        const auto& t = snap->settings.talos;
+        talos_ = mb::talos::Service::create(
+            mb::talos::service_options(t, mb::talos::cache_directory(t, snap->tree.root())));
+        talos_->open(t.verify_on_start);
+        mb::http::RouteOptions talos_route;
+        talos_route.name = "talos";
+        router_.mount(
+            "/images/talos",
+            [svc = talos_](const Request& req, Responder respond) { svc->handle_async(req, std::move(respond)); },
+            "GET", talos_route);
+        mb::log::info("serving Talos images under /images/talos/ from {}", t.base_url);
+    }
     mb::http::RouteOptions statics;
     statics.name = "static";
     router_.mount(

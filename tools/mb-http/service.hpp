@@ -11,6 +11,10 @@
 #include "http/static_files.hpp"
 #include "ipxe/script.hpp"
 
+namespace mb::talos {
+class Service;
+}
+
 namespace mbhttp {
 
 using Snapshot = std::shared_ptr<const mb::config::Snapshot>;
@@ -50,6 +54,7 @@ private:
     mutable std::mutex mu_;
     Snapshot snap_;
     std::shared_ptr<mb::http::StaticFiles> files_;
+    std::shared_ptr<mb::talos::Service> talos_;  // /images/talos/ when talos.enabled
     mb::http::Router router_;
     mb::http::Metrics metrics_;
 };
