@@ -112,7 +112,7 @@ try:
     r = h.mbtalos("--json", "cache", "prune", "--max-size", "0")
     check(len(json.loads(r.stdout)["evicted"]) == 1 and names(h) == [], "prune --max-size 0 empties the cache")
 finally:
-    h.close()
+    h.close(show_log=bool(failures) or sys.exc_info()[0] is not None)
 
 print("%d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)

@@ -473,7 +473,7 @@ class Harness:
         """curl the serve URL; returns (rc, http_code, body bytes, headers text, timing dict)."""
         out = os.path.join(self.dir, "curl.%d.out" % threading.get_ident())
         hdr = out + ".h"
-        r = subprocess.run(["curl", "-sS", "-o", out, "-D", hdr, "-w",
+        r = subprocess.run(["curl", "-sS", "--max-time", "50", "-o", out, "-D", hdr, "-w",
                             "%{http_code} %{time_starttransfer} %{time_total}"] + list(args) + [self.base + url],
                            capture_output=True, text=True, timeout=60)
         code, first, total = r.stdout.split()
@@ -498,7 +498,15 @@ class Harness:
     def reference(self, schematic, version, path):
         return self.standin_get("/_file/%s/%s/%s" % (schematic, version, path))
 
-    def close(self):
+    def serve_log_tail(self, lines=40):
+        try:
+            return "".join(open(os.path.join(self.dir, "serve.log")).readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def close(self, show_log=False):
+        if show_log:
+            sys.stdout.write("--- mb-talos serve log (tail) ---\n" + self.serve_log_tail())
         try:
             self.stop_serve(9)
         except Exception:

@@ -172,7 +172,7 @@ try:
     check(boot2["kernel_file"].endswith("/kernel-arm64") and os.path.exists(boot2["kernel_file"]),
           "ipxe: the cached kernel file is reported")
 finally:
-    h.close()
+    h.close(show_log=bool(failures) or sys.exc_info()[0] is not None)
 
 print("%d failure(s)" % len(failures))
 sys.exit(1 if failures else 0)
