@@ -71,6 +71,7 @@ stop_mb
 start_mb
 grep -q "2 lease(s) loaded" "$TMP/mb.log" || { cat "$TMP/mb.log"; fail "leases not reloaded after restart"; }
 ok "2 leases reloaded after restart"
+INODE_AT_RESTART=$(stat -c %i "$LEASES")
 out=$(client -C -V PXEClient:Arch:00000:UNDI:002001 -x 0x5d:0000 -x 0x61:00525069341131c00032010203cdab3412)
 echo "$out" | grep -q "lease of $IP2 obtained" || { echo "$out"; fail "Pi did not get $IP2 again"; }
 ok "same address $IP2 after restart"
@@ -80,7 +81,10 @@ ok "same address $IP2 after restart"
 /usr/bin/python3 -c "import json,sys; l=json.load(open('$TMP/list.json')); ips={x['ip'] for x in l}; sys.exit(0 if {'$IP1','$IP2'} <= ips else 1)" \
     || { cat "$TMP/list.json"; fail "leases list lacks the two leases"; }
 ok "leases list --json"
-# edited while the server runs: it notices the new file and keeps the edit
+# edited while the server runs: it notices the new file and keeps the edit.
+# Known limitation (issue 4 note): an edit that lands while the server's own write of a just-changed
+# lease is still in flight is overwritten by that write; wait for the server's write first.
+for _ in $(seq 100); do [ "$(stat -c %i "$LEASES")" != "$INODE_AT_RESTART" ] && break; sleep 0.1; done
 "$MB" leases add --lease-file "$LEASES" 52:54:00:aa:bb:cc 10.99.0.50 --hostname static1 || fail "leases add"
 for _ in $(seq 50); do grep -q "changed on disk: 3 lease(s) reloaded" "$TMP/mb.log" && break; sleep 0.1; done
 grep -q "changed on disk: 3 lease(s) reloaded" "$TMP/mb.log" || { cat "$TMP/mb.log"; fail "running server ignored leases add"; }
