@@ -44,6 +44,7 @@ $(BUILD_ASAN)/build.ninja:
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=ON $(CMAKE_FLAGS)
 
 test-asan: $(BUILD_ASAN)/build.ninja
+	cmake -S . -B $(BUILD_ASAN) >/dev/null
 	cmake --build $(BUILD_ASAN) -j $(JOBS) --target mb-unit $$(cd $(BUILD_ASAN) && ninja -t targets all | sed -n 's/^\(fuzz_[a-z0-9_]*\): phony$$/\1/p')
 	cd $(BUILD_ASAN) && UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ASAN_OPTIONS=detect_leaks=1 \
 	  ctest $(CTEST_FLAGS) -L 'unit|fuzz'
