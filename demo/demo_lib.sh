@@ -31,7 +31,8 @@ demo_prepare() {
     if ipxe=$(bash "$SRC/lab/build-ipxe.sh" 2>"$MB_DEMO_DIR.ipxe-build.log"); then
         say "iPXE with our embedded script: $ipxe"
     else
-        warn "iPXE build failed ($MB_DEMO_DIR.ipxe-build.log): x86_64 uses Debian's ipxe.efi, arm64 cannot chain iPXE"
+        warn "iPXE build failed ($MB_DEMO_DIR.ipxe-build.log): x86_64 uses Debian's ipxe.efi, arm64 Debian's netboot GRUB"
+        say "arm64 netboot GRUB (Debian grub-efi-arm64-bin): $(bash "$SRC/lab/grub.sh")"
     fi
 }
 

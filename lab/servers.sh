@@ -22,12 +22,13 @@ lab_daemon_has_flag() { "$MB_BIN/mb-$1" serve --help 2>&1 | grep -q -- "$2"; }
 
 # Command-line settings for SVC's serve verb that repeat the lab's metal-boot.yaml, for daemons whose
 # serve verb takes them as flags (each is passed only if `serve --help` lists it).
-lab_daemon_flags() {
+lab_daemon_flags() { # SVC TREE
     local svc=$1 help f v
     help=$("$MB_BIN/mb-$svc" serve --help 2>&1)
     case $svc in
         dhcp) set -- --mode full --pool "$MB_LAB_NET.0/24,$MB_LAB_NET.100,$MB_LAB_NET.150" --lease-time 600 \
-                  --http-base-url "http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT" --interface srv0 ;;
+                  --http-base-url "http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT" --interface srv0 \
+                  --arm64-boot-file "$(lab_arm64_loader "$2")" ;;
         *) set -- ;;
     esac
     while [ $# -ge 2 ]; do
@@ -42,7 +43,7 @@ lab_start_daemon() {
     local args=(--root "$tree" --log-level debug serve)
     lab_daemon_has_flag "$svc" --capture && args+=(--capture "$LAB_DIR/pcap/mb-$svc.pcap")
     local extra
-    mapfile -t extra < <(lab_daemon_flags "$svc")
+    mapfile -t extra < <(lab_daemon_flags "$svc" "$tree")
     args+=("${extra[@]}")
     ip netns exec "$LAB_NS-srv" "$MB_BIN/mb-$svc" "${args[@]}" "$@" >>"$LAB_DIR/logs/$svc.log" 2>&1 &
     local pid=$!
@@ -70,7 +71,7 @@ dhcp-match=set:ipxe,175
 dhcp-match=set:efi64,option:client-arch,7
 dhcp-match=set:arm64,option:client-arch,11
 dhcp-boot=tag:!nopxe,tag:!ipxe,tag:efi64,ipxe.efi,,$MB_LAB_SRV_IP
-dhcp-boot=tag:!nopxe,tag:!ipxe,tag:arm64,snp.efi,,$MB_LAB_SRV_IP
+dhcp-boot=tag:!nopxe,tag:!ipxe,tag:arm64,$(lab_arm64_loader "$tree"),,$MB_LAB_SRV_IP
 dhcp-boot=tag:!nopxe,tag:ipxe,http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT/boot.ipxe
 C
     # devices with netboot.allow_pxe: false get a plain lease

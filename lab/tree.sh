@@ -75,6 +75,9 @@ lab_tree_device() {
         echo "netboot:"
         echo "  allow_pxe: $allow"
         echo "  arch: $arch"
+        if [ "$arch" = x86_64 ] && [ -s "$tree/tftp/lab-retry.ipxe" ]; then
+            echo "  ipxe_script_url: tftp://$MB_LAB_SRV_IP/lab-retry.ipxe"
+        fi
         echo "  ipxe_script: |"
         lab_payload_script "$arch" "$mac" "$extra" | sed 's/^/    /'
         echo "power:"
@@ -85,6 +88,12 @@ lab_tree_device() {
     if [ "$allow" = true ]; then
         mkdir -p "$tree/http/boot"
         lab_payload_script "$arch" "$mac" "$extra" > "$tree/http/boot/$d.ipxe"
+        if [ -d "$tree/tftp/grub" ]; then  # arm64 without iPXE: Debian's GRUB reads grub/<mac>.cfg
+            local lmac
+            lmac=$(echo "$mac" | tr 'A-F' 'a-f')
+            lab_grub_device_cfg "$arch" "$lmac" "$extra" > "$tree/tftp/grub/$lmac.cfg"
+            cp "$tree/tftp/grub/$lmac.cfg" "$tree/http/grub/$lmac.cfg"
+        fi
     fi
     # firmware/<mac>.json starts empty: the rendered varstore = the base image's variables
     [ -f "$tree/firmware/$d.json" ] || echo '{ "version": 2, "variables": [] }' > "$tree/firmware/$d.json"

@@ -63,6 +63,12 @@ std::optional<std::string> check_format(Format format, const std::string& value)
         if (!(starts_with_icase(value, "http://") || starts_with_icase(value, "https://")) || value.size() < 9)
             return "expected an http:// or https:// URL";
         return std::nullopt;
+    case Format::chain_url:
+        if (!((starts_with_icase(value, "http://") && value.size() > 7) ||
+              (starts_with_icase(value, "https://") && value.size() > 8) ||
+              (starts_with_icase(value, "tftp://") && value.size() > 7)))
+            return "expected an http://, https:// or tftp:// URL";
+        return std::nullopt;
     case Format::pi_serial:
         if (!device::PiSerial::parse(value)) return "expected a Pi serial of 8 hex digits like 5b154510";
         return std::nullopt;
@@ -90,6 +96,7 @@ std::string TextFormat::describe() const {
     case Format::ipv4_cidr: return "IPv4 network (CIDR)";
     case Format::mac: return "MAC address";
     case Format::url: return "URL";
+    case Format::chain_url: return "URL (http, https or tftp)";
     case Format::pi_serial: return "Pi serial";
     case Format::hex: return "hex";
     case Format::path: return "path";

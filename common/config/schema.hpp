@@ -77,7 +77,7 @@ std::optional<uint64_t> parse_byte_size(const std::string& text);
 
 // Text formats, checked when not empty: an IPv4 address, an IPv4 CIDR, a MAC address, an
 // http(s) URL, a host:port or port, a Pi serial, a hex string, a size like 10G.
-enum class Format { ipv4, ipv4_cidr, mac, url, pi_serial, hex, path };
+enum class Format { ipv4, ipv4_cidr, mac, url, chain_url, pi_serial, hex, path };  // chain_url: url or tftp://
 struct TextFormat {
     Format format;
     std::optional<std::string> operator()(const std::string& value) const;

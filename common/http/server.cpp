@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -445,6 +446,7 @@ private:
                 return;
             }
             if (plan_.framing == Framing::chunked) {
+                chunk_head_.clear();
                 chunk_ = "0\r\n\r\n";
                 write_chunk(true);
                 return;
@@ -458,10 +460,9 @@ private:
             overrun = true;
         }
         stream_sent_ += chunk.size();
-        if (plan_.framing == Framing::chunked)
-            chunk_ = fmt::format("{:x}\r\n", chunk.size()) + chunk + "\r\n";
-        else
-            chunk_ = std::move(chunk);
+        // chunked framing goes out as a gathered write (size line, data, CRLF): no copy of the data
+        chunk_head_ = plan_.framing == Framing::chunked ? fmt::format("{:x}\r\n", chunk.size()) : std::string();
+        chunk_ = std::move(chunk);
         if (overrun) {
             log::write_limited(g_conn_errors, log::Level::warn, "stream longer than its Content-Length",
                                {{"target", req_.target}});
@@ -474,7 +475,11 @@ private:
 
     void write_chunk(bool last) {
         lowest().expires_after(opts().write_timeout);
-        asio::async_write(stream_, asio::buffer(chunk_), [self = self(), last](beast::error_code ec, size_t n) {
+        static constexpr std::string_view kCrlf = "\r\n";
+        const std::array<asio::const_buffer, 3> parts{
+            asio::buffer(chunk_head_), asio::buffer(chunk_),
+            chunk_head_.empty() ? asio::const_buffer() : asio::buffer(kCrlf.data(), kCrlf.size())};
+        asio::async_write(stream_, parts, [self = self(), last](beast::error_code ec, size_t n) {
             self->exchange_.bytes_out += n;
             if (ec) {
                 if (self->res_.stream) self->res_.stream->cancel();
@@ -580,6 +585,7 @@ private:
     HeadPlan plan_;
     std::string head_;
     std::string chunk_;
+    std::string chunk_head_;  // chunked framing: "<size hex>\r\n" before chunk_ (then CRLF)
     std::string continue_;
     std::array<char, 4096> drain_buf_{};
     std::string remote_addr_, local_addr_;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -142,9 +143,11 @@ Flight::Flight(CacheKey key, fs::path final_path, int fd)
     : key_(std::move(key)),
       final_path_(std::move(final_path)),
       part_path_(final_path_.string() + std::string(kPart)),
-      fd_(fd) {}
+      fd_(fd),
+      hasher_(std::make_unique<ParallelHasher>()) {}
 
 Flight::~Flight() {
+    hasher_.reset();  // joins its thread
     if (fd_ >= 0) ::close(fd_);
 }
 
@@ -162,17 +165,77 @@ void Flight::set_head(std::optional<uint64_t> final_length) {
     notify(lock);
 }
 
-void Flight::write(const char* data, size_t size) {
+namespace {
+
+// Disk images are mostly zeros: whole all-zero blocks become holes in the .part (like `zstd -d`
+// and `cp --sparse` do), which saves the page-cache copy that dominates a cold decompress-and-serve
+// and the disk space of the cached image. Readers and the hasher read holes back as zeros.
+constexpr size_t kSparseBlock = 64 * 1024;
+
+bool all_zero(const char* p, size_t n) { return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0); }
+
+void pwrite_all(int fd, const char* data, size_t size, uint64_t offset, const fs::path& path) {
     size_t off = 0;
     while (off < size) {
-        const ssize_t n = ::write(fd_, data + off, size - off);
+        const ssize_t n = ::pwrite(fd, data + off, size - off, static_cast<off_t>(offset + off));
         if (n < 0) {
             if (errno == EINTR) continue;
-            throw io_error("cannot write " + part_path_.string(), errno);
+            throw io_error("cannot write " + path.string(), errno);
         }
         off += static_cast<size_t>(n);
     }
-    hasher_.update(data, size);
+}
+
+// Reads [offset, offset + size) into `out`, which is zero-filled: holes (the zero blocks `write`
+// skipped) are not read at all, so they cost neither a copy nor page-cache pages of zeros.
+bool read_sparse(int fd, char* out, size_t size, uint64_t offset) {
+    size_t got = 0;
+    while (got < size) {
+        const auto pos = static_cast<off_t>(offset + got);
+        const off_t data = ::lseek(fd, pos, SEEK_DATA);
+        if (data < 0 && errno == ENXIO) return true;  // a hole up to the end of the file
+        if (data > pos) {
+            got += static_cast<size_t>(std::min<uint64_t>(size - got, static_cast<uint64_t>(data - pos)));
+            continue;
+        }
+        off_t hole = data < 0 ? -1 : ::lseek(fd, pos, SEEK_HOLE);
+        size_t want = size - got;
+        if (hole > pos) want = static_cast<size_t>(std::min<uint64_t>(want, static_cast<uint64_t>(hole - pos)));
+        const ssize_t r = ::pread(fd, out + got, want, pos);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return false;
+        got += static_cast<size_t>(r);
+    }
+    return true;
+}
+
+}  // namespace
+
+void Flight::write(const char* data, size_t size) {
+    uint64_t base;
+    {
+        std::lock_guard lock(mu_);
+        base = written_;  // only the producer thread writes: written_ is stable while we do
+    }
+    size_t run_start = 0;  // start of the pending run of non-zero blocks
+    for (size_t off = 0; off < size; off += kSparseBlock) {
+        const size_t n = std::min(kSparseBlock, size - off);
+        if (all_zero(data + off, n)) {
+            if (off > run_start) {
+                pwrite_all(fd_, data + run_start, off - run_start, base + run_start, part_path_);
+                hasher_->update(data + run_start, off - run_start);
+            }
+            hasher_->update_zeros(n);
+            run_start = off + n;
+        }
+    }
+    if (size > run_start) {
+        pwrite_all(fd_, data + run_start, size - run_start, base + run_start, part_path_);
+        hasher_->update(data + run_start, size - run_start);
+    }
+    // a trailing hole: extend the file so readers at any offset below written_ see its zeros
+    if (run_start == size && size > 0 && ::ftruncate(fd_, static_cast<off_t>(base + size)) != 0)
+        throw io_error("cannot extend " + part_path_.string(), errno);
     std::unique_lock lock(mu_);
     if (state_ == State::waiting) state_ = State::streaming;
     written_ += size;
@@ -211,15 +274,9 @@ void Flight::read_async(uint64_t offset, size_t max, ReadCallback cb) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(written_ - offset, max));
         lock.unlock();
         std::string chunk(n, '\0');
-        size_t got = 0;
-        while (got < n) {
-            const ssize_t r = ::pread(fd_, chunk.data() + got, n - got, static_cast<off_t>(offset + got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) {
-                cb(Read::failed, {});
-                return;
-            }
-            got += static_cast<size_t>(r);
+        if (!read_sparse(fd_, chunk.data(), n, offset)) {
+            cb(Read::failed, {});
+            return;
         }
         cb(Read::data, std::move(chunk));
         return;
@@ -407,7 +464,7 @@ void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
             throw data_error("size mismatch: wrote " + std::to_string(written) + " bytes, expected " +
                              std::to_string(*expected));
         flight->finish_data();
-        commit(*flight, flight->hasher_.final_hex());
+        commit(*flight, flight->hasher_->finish());
         log::info("talos cache: stored {} ({} bytes)", rel, written);
     } catch (const std::exception& e) {
         std::error_code ec;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "talos/digest.hpp"
+#include "talos/parallel_hasher.hpp"
 
 namespace mb::talos {
 
@@ -83,7 +84,7 @@ private:
     std::string error_;
     long upstream_status_ = 0;
     std::string sha256_;
-    Sha256 hasher_;  // producer thread only
+    std::unique_ptr<ParallelHasher> hasher_;  // SHA-256 of the data, on its own thread
     std::vector<std::function<void()>> waiters_;
 };
 

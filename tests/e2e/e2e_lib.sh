@@ -56,13 +56,18 @@ e2e_need_daemons() {
 e2e_need_content() {
     bash "$MB_SOURCE_DIR/lab/payload.sh" >/dev/null || e2e_skip "payload could not be built (Debian mirror reachable?)"
     # e2e_need_content ipxe [arm64]: our iPXE build. Debian ships x86 iPXE only, so x86_64 falls back
-    # to Debian's ipxe.efi when the build is impossible; arm64 has no such fallback.
+    # to Debian's ipxe.efi when the build is impossible, and arm64 to Debian's netboot GRUB.
     if [ "${1:-}" = ipxe ]; then
         if ! bash "$MB_SOURCE_DIR/lab/build-ipxe.sh" >/dev/null 2>"$MB_BUILD_DIR/e2e-build-ipxe.log"; then
+            local why
+            why=$(grep -m1 -iE 'error|fail' "$MB_BUILD_DIR/e2e-build-ipxe.log")
             if [ "${2:-}" = arm64 ]; then
-                e2e_skip "no arm64 iPXE: Debian ships none and lab/build-ipxe.sh could not build it here ($(grep -m1 -iE 'error|fail' "$MB_BUILD_DIR/e2e-build-ipxe.log")); this machine's mirror serves no source packages"
+                bash "$MB_SOURCE_DIR/lab/grub.sh" >/dev/null 2>>"$MB_BUILD_DIR/e2e-build-ipxe.log" ||
+                    e2e_skip "no arm64 loader: lab/build-ipxe.sh could not build iPXE ($why) and Debian's grub-efi-arm64-bin could not be downloaded"
+                e2e_banner "WARNING: no arm64 iPXE ($why); arm64 boots through Debian's netboot GRUB"
+            else
+                e2e_banner "WARNING: lab/build-ipxe.sh failed ($why); x86_64 uses Debian's /usr/lib/ipxe/ipxe.efi"
             fi
-            e2e_banner "WARNING: lab/build-ipxe.sh failed; x86_64 uses Debian's /usr/lib/ipxe/ipxe.efi"
         fi
     fi
 }
