@@ -54,10 +54,19 @@ public:
     std::vector<std::pair<std::string, std::string>> take_dirty();
 
 private:
+    struct Seen {
+        std::string path;
+        nlohmann::ordered_json doc;  // the "observed" document
+        dhcp::ClientClass cls{};
+        std::optional<uint16_t> arch;
+        std::optional<dhcp::PiIdentity> pi;
+        dhcp::Ipv4 ip = 0;
+        int64_t last_seen = 0;
+        int64_t written_at = 0;
+    };
     std::string dir_;
-    std::unordered_map<std::string, nlohmann::ordered_json> known_;
-    std::unordered_set<std::string> dirty_;
-    std::unordered_map<std::string, int64_t> written_at_;
+    std::unordered_map<uint64_t, Seen> known_;  // by MAC
+    std::unordered_set<uint64_t> dirty_;
 };
 
 std::string rfc3339(int64_t epoch);
