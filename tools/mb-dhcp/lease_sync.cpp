@@ -12,9 +12,9 @@ namespace {
 
 constexpr std::chrono::seconds kLockWait{10};
 
-dhcp::LeaseFile read_leases(const std::string& path) {
+dhcp::LeaseFile parse_leases(const std::string& path, const std::string& text) {
     std::vector<std::string> warnings;
-    auto file = dhcp::parse_lease_file(read_text(path), &warnings);
+    auto file = dhcp::parse_lease_file(text, &warnings);
     for (const auto& w : warnings) log::warn("{}: {} (line skipped)", path, w);
     return file;
 }
@@ -23,9 +23,9 @@ dhcp::LeaseFile read_leases(const std::string& path) {
 
 void LeaseSync::load(dhcp::LeaseEngine& engine, const std::vector<dhcp::Declined>& declined, int64_t now) {
     config::FileLock lock(path_, config::FileLock::Mode::exclusive, kLockWait);
-    auto file = read_leases(path_);
+    disk_text_ = read_text(path_);
+    auto file = parse_leases(path_, disk_text_);
     engine.load(file.leases, declined, now);
-    disk_ = std::move(file.leases);
     other_lines_ = std::move(file.other_lines);
     stamp_ = stamp_of(path_);
     generation_ = writer_.written(path_).generation;
@@ -41,19 +41,21 @@ bool LeaseSync::sync(dhcp::LeaseEngine& engine, int64_t now, bool wait) {
         stamp_ = w.stamp;
     }
     if (const FileStamp now_stamp = stamp_of(path_); !(now_stamp == stamp_)) {
-        auto file = read_leases(path_);
-        const auto c = engine.apply_external(disk_, file.leases, now);
+        std::string text = read_text(path_);
+        auto file = parse_leases(path_, text);
+        const auto before = dhcp::parse_lease_file(disk_text_).leases;
+        const auto c = engine.apply_external(before, file.leases, now);
         if (c.added || c.removed)
             log::info("{} changed on disk: {} lease(s) added or changed, {} removed; {} lease(s) now", path_, c.added,
                       c.removed, engine.size());
-        disk_ = std::move(file.leases);
+        disk_text_ = std::move(text);
         other_lines_ = std::move(file.other_lines);
         stamp_ = now_stamp;
     }
     if (!engine.dirty()) return true;
-    disk_ = engine.leases();
-    dhcp::LeaseFile f{disk_, other_lines_};
-    writer_.submit(path_, dhcp::format_lease_file(f), true, std::move(lock));
+    dhcp::LeaseFile f{engine.leases(), other_lines_};
+    disk_text_ = dhcp::format_lease_file(f);
+    writer_.submit(path_, disk_text_, true, std::move(lock));
     engine.clear_dirty();
     return true;
 }

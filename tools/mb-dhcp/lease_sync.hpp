@@ -29,7 +29,9 @@ public:
 private:
     std::string path_;
     BackgroundWriter& writer_;
-    std::vector<dhcp::Lease> disk_;  // the file's leases as last read or written by us
+    // The file as last read or written by us, as text (a third of the memory of parsed leases);
+    // parsed only when someone else changed the file.
+    std::string disk_text_;
     std::vector<std::string> other_lines_;
     FileStamp stamp_;
     uint64_t generation_ = 0;  // of writer_.written(path_) last taken into account

@@ -166,7 +166,19 @@ void Learner::observe(const dhcp::Packet& q, const dhcp::Classification& c, dhcp
     const auto mac = q.mac();
     uint64_t key = 0;
     for (uint8_t b : mac) key = key << 8 | b;
-    auto [it, fresh] = known_.try_emplace(key);
+    auto it = known_.find(key);
+    if (it == known_.end()) {
+        uint64_t ignored = 0;
+        if (!new_macs_.allow(ignored)) {
+            ++skipped_;
+            uint64_t suppressed = 0;
+            if (skipped_log_.allow(suppressed))
+                log::warn("more than {:.0f} new MACs a second: {} not recorded in {}", kNewPerSecond, skipped_, dir_);
+            return;
+        }
+    }
+    const bool fresh = it == known_.end();
+    if (fresh) it = known_.try_emplace(key).first;
     Seen& s = it->second;
     if (fresh) {  // pick up what an earlier run recorded
         s.path = dir_ + "/" + device::Mac(mac).dashed() + ".json";
