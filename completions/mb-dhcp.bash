@@ -62,7 +62,7 @@ _mb_dhcp() {
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "serve")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --mode --pool --dns --domain --lease-time --lease-file --reserve --pi-oui --pi-menu-text --ipxe-user-class --tftp-server --http-base-url --http-boot-path --ipxe-script-path --bios-boot-file --x64-boot-file --arm64-boot-file --no-ipxe-no-pxedhcp --interface -i --port --client-port --proxy-4011 --pxe-port --capture --no-learn --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --mode --pool --dns --domain --lease-time --lease-file --reserve --pi-oui --pi-menu-text --ipxe-user-class --tftp-server --http-base-url --http-boot-path --ipxe-script-path --bios-boot-file --x64-boot-file --arm64-boot-file --no-ipxe-no-pxedhcp --interface -i --port --client-port --proxy-4011 --pxe-port --capture --no-learn --ping-check --no-ping-check --ping-timeout --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "decode")

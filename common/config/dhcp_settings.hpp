@@ -41,8 +41,16 @@ struct DhcpSettings {
     std::vector<DhcpPool> pools;
     std::vector<std::string> pi_ouis = {"b8:27:eb", "dc:a6:32", "e4:5f:01", "28:cd:c1", "d8:3a:dd", "2c:cf:67"};
     std::string pi_menu_text = "Raspberry Pi Boot";
-    bool ping_check = false;
+    bool ping_check = true;
+    uint32_t ping_timeout_ms = 500;
     std::string ipxe_user_class = "iPXE";
+    std::string http_boot_path = "/ipxe";
+    std::string ipxe_script_path = "/boot/{mac}.ipxe";
+    std::string bios_boot_file = "undionly.kpxe";
+    std::string x64_boot_file = "ipxe.efi";
+    std::string arm64_boot_file = "snp.efi";
+    bool ipxe_no_pxedhcp = true;
+    bool learn = true;
 
     template <class V>
     void visit(V& v) {
@@ -60,9 +68,24 @@ struct DhcpSettings {
         v.field("pools", pools, "Address pools (full mode).");
         v.field("pi_ouis", pi_ouis, "MAC prefixes (OUIs) that identify Raspberry Pi boards.");
         v.field("pi_menu_text", pi_menu_text, "PXE menu text the Pi bootloader matches (its PXE_OPTION43).");
-        v.field("ping_check", ping_check, "ICMP-probe an address before offering it (full mode).");
+        v.field("ping_check", ping_check,
+                "ICMP-probe an address before offering it to a client that does not hold it yet (full mode); an "
+                "address that answers is skipped for 10 minutes.");
+        v.field("ping_timeout_ms", ping_timeout_ms, "How long to wait for the probe's echo reply before offering.",
+                Range{10, 5000});
         v.field("ipxe_user_class", ipxe_user_class,
                 "User class (option 77) that marks a request from our own iPXE build (besides 'iPXE').");
+        v.field("http_boot_path", http_boot_path,
+                "URL path under the mb-http base URL of the iPXE binaries offered to UEFI HTTP boot clients.");
+        v.field("ipxe_script_path", ipxe_script_path,
+                "URL path of the iPXE script offered to iPXE clients; {mac} is replaced by the dashed MAC.");
+        v.field("bios_boot_file", bios_boot_file, "Boot file for x86 BIOS PXE clients (option 93 = 0..5).");
+        v.field("x64_boot_file", x64_boot_file, "Boot file for x64 UEFI PXE and HTTP boot clients.");
+        v.field("arm64_boot_file", arm64_boot_file, "Boot file for arm64 UEFI PXE and HTTP boot clients.");
+        v.field("ipxe_no_pxedhcp", ipxe_no_pxedhcp,
+                "Full mode: send iPXE option 175 no-pxedhcp so it does not wait for ProxyDHCP offers.");
+        v.field("learn", learn,
+                "Record what is seen per MAC (arch, client type, Pi serial, first/last seen) in state/dhcp/devices/.");
     }
 };
 

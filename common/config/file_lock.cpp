@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <string>
 #include <thread>
 
 #include "core/error.hpp"
@@ -12,7 +13,10 @@
 namespace mb::config {
 
 std::filesystem::path FileLock::lock_path(const std::filesystem::path& data_file) {
-    return data_file.parent_path() / ("." + data_file.filename().string() + ".lock");
+    std::string name = ".";  // (not "." + ...: GCC 12 -Wrestrict false positive)
+    name += data_file.filename().string();
+    name += ".lock";
+    return data_file.parent_path() / name;
 }
 
 namespace {
@@ -54,6 +58,18 @@ FileLock::FileLock(const std::filesystem::path& data_file, Mode mode, std::chron
         std::this_thread::sleep_for(pause);
         pause = std::min(pause * 2, std::chrono::milliseconds(50));
     }
+}
+
+std::unique_ptr<FileLock> FileLock::try_acquire(const std::filesystem::path& data_file, Mode mode) {
+    std::unique_ptr<FileLock> lock(new FileLock());
+    lock->fd_ = open_lock_file(data_file);
+    const int op = (mode == Mode::exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB;
+    while (::flock(lock->fd_, op) != 0) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK) return nullptr;  // the destructor closes the fd
+        throw io_error("cannot lock " + data_file.string(), errno);
+    }
+    return lock;
 }
 
 FileLock::~FileLock() {

@@ -4,6 +4,7 @@
 // writes replace the data file's inode.
 #include <chrono>
 #include <filesystem>
+#include <memory>
 
 namespace mb::config {
 
@@ -14,6 +15,8 @@ public:
     explicit FileLock(const std::filesystem::path& data_file, Mode mode = Mode::exclusive);
     // Tries for at most `timeout`; throws mb::Error(kExitTempFail) if the lock stays busy.
     FileLock(const std::filesystem::path& data_file, Mode mode, std::chrono::milliseconds timeout);
+    // Non-blocking: the held lock, or null if another process (or another FileLock) holds it.
+    static std::unique_ptr<FileLock> try_acquire(const std::filesystem::path& data_file, Mode mode = Mode::exclusive);
     ~FileLock();
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;
@@ -21,6 +24,7 @@ public:
     static std::filesystem::path lock_path(const std::filesystem::path& data_file);
 
 private:
+    FileLock() = default;
     int fd_ = -1;
 };
 

@@ -22,6 +22,18 @@ void LeaseEngine::set_reservations(std::vector<Reservation> reservations) {
     }
 }
 
+void LeaseEngine::set_pools(std::vector<PoolConfig> pools) {
+    config_.pools = std::move(pools);
+    cursor_.clear();  // keyed by pool address
+}
+
+bool LeaseEngine::renewable(const Lease& l, const Key& k) const {
+    if (l.infinite()) return true;
+    if (auto r = reserved_ip_.find(l.ip); r != reserved_ip_.end() && r->second == k) return true;
+    return std::any_of(config_.pools.begin(), config_.pools.end(),
+                       [&](const PoolConfig& p) { return p.contains(l.ip) && p.in_range(l.ip); });
+}
+
 LeaseEngine::Key LeaseEngine::key_of(uint8_t hwtype, const Bytes& hw) {
     Key k(1, static_cast<char>(hwtype));
     k.append(hw.begin(), hw.end());
@@ -57,9 +69,12 @@ bool LeaseEngine::available(Ipv4 ip, const Key& k, int64_t now) const {
 
 std::optional<Ipv4> LeaseEngine::allocate(const Packet& p, const Key& k, const PoolConfig& pool, int64_t now) {
     if (const Reservation* r = reservation_for(p); r && pool.contains(r->ip)) return r->ip;
-    if (auto it = leases_.find(k);
-        it != leases_.end() && pool.contains(it->second.ip) && available(it->second.ip, k, now))
+    if (auto it = leases_.find(k); it != leases_.end() && pool.contains(it->second.ip) && renewable(it->second, k) &&
+                                   available(it->second.ip, k, now))
         return it->second.ip;
+    // a retransmitted DISCOVER (same or new xid) gets the address already offered to this client
+    for (auto it = offers_.lower_bound({k, 0}); it != offers_.end() && it->first.first == k; ++it)
+        if (pool.in_range(it->second.ip) && available(it->second.ip, k, now)) return it->second.ip;
     if (auto req = p.get_ip(opt::requested_ip); req && pool.in_range(*req) && available(*req, k, now)) return *req;
     if (pool.end < pool.start) return std::nullopt;
     const uint64_t size = uint64_t{pool.end} - pool.start + 1;
@@ -174,8 +189,11 @@ Decision LeaseEngine::handle(const Packet& p, Ipv4 server_id, Ipv4 link, int64_t
             Decision d;
             d.kind = Decision::Kind::offer;
             auto it = leases_.find(k);
-            d.grant = grant_for(*pool, *ip, it != leases_.end() && it->second.ip == *ip ? &it->second : nullptr, now);
-            if (const Reservation* r = reservation_for(p)) d.hostname = r->hostname;
+            const bool holds = it != leases_.end() && it->second.ip == *ip;
+            d.grant = grant_for(*pool, *ip, holds ? &it->second : nullptr, now);
+            const Reservation* r = reservation_for(p);
+            if (r) d.hostname = r->hostname;
+            d.fresh = !holds && !(r && r->ip == *ip);
             return d;
         }
         case MessageType::request: {
@@ -195,7 +213,8 @@ Decision LeaseEngine::handle(const Packet& p, Ipv4 server_id, Ipv4 link, int64_t
                 if (!pool->contains(want)) return nak(fmt::format("{} is not on this subnet", ip_str(want)));
                 bool ours_to_give = false;
                 if (auto o = offers_.find({k, p.xid}); o != offers_.end() && o->second.ip == want) ours_to_give = true;
-                if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == want) ours_to_give = true;
+                if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == want && renewable(it->second, k))
+                    ours_to_give = true;
                 if (const Reservation* r = reservation_for(p); r && r->ip == want) ours_to_give = true;
                 if (!ours_to_give && !(pool->in_range(want) && available(want, k, now)))
                     return nak(fmt::format("{} was not offered to this client", ip_str(want)));
@@ -218,6 +237,8 @@ Decision LeaseEngine::handle(const Packet& p, Ipv4 server_id, Ipv4 link, int64_t
                 if (!available(*req, k, now)) return nak(fmt::format("{} is in use", ip_str(*req)));
                 auto it = leases_.find(k);
                 const bool known = it != leases_.end() && it->second.ip == *req;
+                if (known && !renewable(it->second, k))
+                    return nak(fmt::format("{} is no longer in a pool range", ip_str(*req)));
                 if (!known && !pool->in_range(*req) && !reservation_for(p))
                     return nak(fmt::format("{} is outside the pool", ip_str(*req)));
                 return ack(p, k, *pool, *req, now);
@@ -226,7 +247,11 @@ Decision LeaseEngine::handle(const Packet& p, Ipv4 server_id, Ipv4 link, int64_t
             const PoolConfig* cpool = pool && pool->contains(p.ciaddr) ? pool : pool_for(p.ciaddr);
             if (!cpool) return nak(fmt::format("{} is on a foreign subnet", ip_str(p.ciaddr)));
             auto it = leases_.find(k);
-            if (it != leases_.end() && it->second.ip == p.ciaddr) return ack(p, k, *cpool, p.ciaddr, now);
+            if (it != leases_.end() && it->second.ip == p.ciaddr) {
+                if (!renewable(it->second, k))
+                    return nak(fmt::format("{} is no longer in a pool range", ip_str(p.ciaddr)));
+                return ack(p, k, *cpool, p.ciaddr, now);
+            }
             if (available(p.ciaddr, k, now) && (cpool->in_range(p.ciaddr) || reservation_for(p)))
                 return ack(p, k, *cpool, p.ciaddr, now);
             return nak(fmt::format("{} is not leased to this client", ip_str(p.ciaddr)));
@@ -345,6 +370,44 @@ void LeaseEngine::add(const Lease& lease) {
     leases_[k] = lease;
     by_ip_[lease.ip] = k;
     dirty_ = true;
+}
+
+void LeaseEngine::mark_in_use(Ipv4 ip, int64_t until) {
+    declined_[ip] = until;
+    offered_ip_.erase(ip);
+    std::erase_if(offers_, [ip](const auto& o) { return o.second.ip == ip; });
+    dirty_ = true;
+}
+
+namespace {
+bool same_lease(const Lease& a, const Lease& b) {
+    return a.ip == b.ip && a.expiry == b.expiry && a.hostname == b.hostname && a.client_id == b.client_id &&
+           a.hwtype == b.hwtype && a.hwaddr == b.hwaddr;
+}
+}  // namespace
+
+ExternalChanges LeaseEngine::apply_external(const std::vector<Lease>& before, const std::vector<Lease>& after,
+                                            int64_t now) {
+    ExternalChanges c;
+    std::unordered_map<Key, const Lease*> old, fresh;
+    for (const auto& l : before) old[key_of(l.hwtype, l.hwaddr)] = &l;
+    for (const auto& l : after) fresh[key_of(l.hwtype, l.hwaddr)] = &l;
+    for (const auto& [k, l] : old) {
+        if (fresh.count(k)) continue;
+        // removed there; unless the client has since been given another address here
+        if (auto it = leases_.find(k); it != leases_.end() && it->second.ip == l->ip) {
+            erase_lease(k);
+            ++c.removed;
+        }
+    }
+    for (const auto& l : after) {
+        auto o = old.find(key_of(l.hwtype, l.hwaddr));
+        if (o != old.end() && same_lease(*o->second, l)) continue;
+        if (!l.infinite() && l.expiry <= now) continue;
+        add(l);
+        ++c.added;
+    }
+    return c;
 }
 
 bool LeaseEngine::remove_mac(const Bytes& hwaddr) {

@@ -50,6 +50,13 @@ struct Decision {
     std::string hostname;  // from a reservation or the stored lease
     std::string reason;    // for the log: why ignored / NAKed
     bool inform = false;
+    bool fresh = false;  // offer of an address this client does not hold yet (probe it first)
+};
+
+// What an out-of-band edit of the lease file changed (LeaseEngine::apply_external).
+struct ExternalChanges {
+    size_t added = 0;    // new or changed lines, applied to the table
+    size_t removed = 0;  // lines that disappeared, removed from the table
 };
 
 class LeaseEngine {
@@ -61,6 +68,17 @@ public:
 
     // Replaces the static reservations (device records changed); leases and offers stay.
     void set_reservations(std::vector<Reservation> reservations);
+    // Replaces the pools (config reload). Leases stay until they expire, but a finite lease whose
+    // address is no longer inside a pool's range is not renewed (NAK) and not offered again.
+    void set_pools(std::vector<PoolConfig> pools);
+    const std::vector<PoolConfig>& pools() const { return config_.pools; }
+
+    // Someone else edited the lease file: `before` is the content this engine last read or wrote,
+    // `after` what is on disk now. Lines added or changed there are applied (like add()), lines
+    // removed there are removed here unless the client has moved to another address since.
+    ExternalChanges apply_external(const std::vector<Lease>& before, const std::vector<Lease>& after, int64_t now);
+    // An address answered a ping before being offered: keep it out of offers until `until`.
+    void mark_in_use(Ipv4 ip, int64_t until);
 
     // Restores leases (from the lease file) and declined addresses.
     void load(const std::vector<Lease>& leases, const std::vector<Declined>& declined, int64_t now);
@@ -91,6 +109,8 @@ private:
     const PoolConfig* pool_for(Ipv4 link) const;
     const Reservation* reservation_for(const Packet& p) const;
     bool available(Ipv4 ip, const Key& for_key, int64_t now) const;
+    // Whether `l` may be offered again / renewed: inside a pool's range, reserved, or static (infinite).
+    bool renewable(const Lease& l, const Key& k) const;
     std::optional<Ipv4> allocate(const Packet& p, const Key& k, const PoolConfig& pool, int64_t now);
     LeaseGrant grant_for(const PoolConfig& pool, Ipv4 ip, const Lease* lease, int64_t now) const;
     Decision ack(const Packet& p, const Key& k, const PoolConfig& pool, Ipv4 ip, int64_t now);

@@ -42,6 +42,7 @@ Outcome Service::handle(const Packet& q, const Ingress& in, int64_t now) {
             case Decision::Kind::offer:
             case Decision::Kind::ack: {
                 MessageType t = d.kind == Decision::Kind::offer ? MessageType::offer : MessageType::ack;
+                out.probe = d.kind == Decision::Kind::offer && d.fresh;
                 out.reply =
                     build_reply(ReplyRequest{q, out.cls, t, ServerMode::full, boot, device, &d.grant, d.inform});
                 break;

@@ -31,7 +31,8 @@ struct Outcome {
     Classification cls;
     std::optional<Packet> reply;
     Destination destination;
-    std::string note;  // why there is no reply, or what the engine decided
+    std::string note;    // why there is no reply, or what the engine decided
+    bool probe = false;  // full-mode OFFER of an address the client does not hold yet: ping it first
 };
 
 using DeviceLookup = std::function<DeviceChoices(const Packet& request)>;

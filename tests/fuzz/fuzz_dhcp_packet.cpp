@@ -1,5 +1,6 @@
 // Fuzz target: the DHCPv4 packet parser (fixed header, cookie, options with RFC 3396
-// concatenation, option overload) and everything that renders a parsed packet.
+// concatenation, option overload) and everything that renders a parsed packet; also the ICMP echo
+// reply parser of the address probe (it reads whatever arrives on the ICMP socket).
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -8,9 +9,12 @@
 #include "dhcp/option_defs.hpp"
 #include "dhcp/options.hpp"
 #include "dhcp/packet.hpp"
+#include "dhcp/ping.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace mb::dhcp;
+    (void)parse_echo_reply(std::span<const uint8_t>(data, size), true);
+    (void)parse_echo_reply(std::span<const uint8_t>(data, size), false);
     Packet p;
     try {
         p = Packet::unpack(std::span<const uint8_t>(data, size));

@@ -246,3 +246,100 @@ TEST_CASE("Reservations can change while offers and leases stay", "[dhcp][lease]
     auto p = e.handle(msg("dca6320000aa", 3, "350101 ff"), kServer, kServer, 2);
     CHECK(p.grant.address != *parse_ip("10.99.0.200"));
 }
+
+namespace {
+Lease lease(const std::string& mac, const char* ip, int64_t expiry, const std::string& host = "") {
+    Lease l;
+    l.hwaddr = hex(mac);
+    l.ip = *parse_ip(ip);
+    l.expiry = expiry;
+    l.hostname = host;
+    return l;
+}
+}  // namespace
+
+TEST_CASE("Out-of-band lease file edits are merged, not overwritten", "[dhcp][lease]") {
+    LeaseEngine e(config());
+    const std::vector<Lease> disk = {lease("525400000001", "10.99.0.10", 5000),
+                                     lease("525400000002", "10.99.0.11", 5000)};
+    e.load(disk, {}, 100);
+    // meanwhile the server renews 01 and leases 12 to a new client
+    e.handle(msg("525400000001", 1, "350103 ff", *parse_ip("10.99.0.10")), kServer, kServer, 200);
+    e.handle(msg("525400000003", 2, "350103 3204" + ip_hex("10.99.0.12") + " ff"), kServer, kServer, 200);
+    // and `leases rm 525400000002` + `leases add 52:54:00:aa:bb:cc 10.99.0.50` rewrote the file
+    const std::vector<Lease> edited = {lease("525400000001", "10.99.0.10", 5000),
+                                       lease("525400aabbcc", "10.99.0.50", 0, "static1")};
+    auto c = e.apply_external(disk, edited, 300);
+    CHECK(c.added == 1);
+    CHECK(c.removed == 1);
+    auto now = e.leases();
+    REQUIRE(now.size() == 3);
+    CHECK(ip_str(now[0].ip) == "10.99.0.10");
+    CHECK(now[0].expiry == 800);  // our renewal survives the unchanged line
+    CHECK(ip_str(now[1].ip) == "10.99.0.12");
+    CHECK(ip_str(now[2].ip) == "10.99.0.50");
+    CHECK(now[2].hostname == "static1");
+    // a line changed there replaces ours; an expired line added there is ignored
+    auto c2 =
+        e.apply_external(edited,
+                         {lease("525400000001", "10.99.0.13", 0), lease("525400aabbcc", "10.99.0.50", 0, "static1"),
+                          lease("525400000009", "10.99.0.14", 10)},
+                         300);
+    CHECK(c2.added == 1);
+    CHECK(c2.removed == 0);
+    CHECK(e.leases()[0].ip == *parse_ip("10.99.0.12"));
+    CHECK(e.leases()[1].ip == *parse_ip("10.99.0.13"));
+    CHECK(e.size() == 3);
+    // removed there, but the client moved to another address here meanwhile: kept
+    LeaseEngine f(config());
+    f.load({lease("525400000001", "10.99.0.10", 5000)}, {}, 100);
+    f.remove_mac(hex("525400000001"));
+    f.handle(msg("525400000001", 3, "350103 3204" + ip_hex("10.99.0.11") + " ff"), kServer, kServer, 200);
+    CHECK(f.apply_external({lease("525400000001", "10.99.0.10", 5000)}, {}, 300).removed == 0);
+    CHECK(f.size() == 1);
+}
+
+TEST_CASE("New pools on reload: leases outside the range stay until expiry but are not renewed", "[dhcp][lease]") {
+    LeaseEngine e(config());
+    e.handle(msg("525400000001", 1, "350103 3204" + ip_hex("10.99.0.10") + " ff"), kServer, kServer, 0);
+    Lease fixed = lease("525400000077", "10.99.0.77", 0);
+    e.add(fixed);
+    auto pools = config().pools;
+    pools[0].start = *parse_ip("10.99.0.30");
+    pools[0].end = *parse_ip("10.99.0.31");
+    e.set_pools(pools);
+    CHECK(e.size() == 2);  // kept
+    // renew (ciaddr) and init-reboot of the old address: NAK
+    auto renew = e.handle(msg("525400000001", 2, "350103 ff", *parse_ip("10.99.0.10")), kServer, kServer, 10);
+    CHECK(renew.kind == Kind::nak);
+    CHECK_THAT(renew.reason, Catch::Contains("no longer in a pool range"));
+    auto reboot = e.handle(msg("525400000001", 3, "350103 3204" + ip_hex("10.99.0.10") + " ff"), kServer, kServer, 10);
+    CHECK(reboot.kind == Kind::nak);
+    // a new DISCOVER gets an address of the new range; a static (infinite) lease is still honoured
+    auto o = e.handle(msg("525400000001", 4, "350101 ff"), kServer, kServer, 10);
+    REQUIRE(o.kind == Kind::offer);
+    CHECK(ip_str(o.grant.address) == "10.99.0.30");
+    CHECK(o.fresh);
+    CHECK(e.handle(msg("525400000077", 5, "350103 ff", fixed.ip), kServer, kServer, 10).kind == Kind::ack);
+    // the old lease expires normally
+    CHECK(e.reap(600) == 1);
+}
+
+TEST_CASE("A retransmitted DISCOVER gets the same offer; a probed-in-use address is skipped", "[dhcp][lease]") {
+    LeaseEngine e(config());
+    auto a = e.handle(msg("525400000001", 1, "350101 ff"), kServer, kServer, 0);
+    auto b = e.handle(msg("525400000001", 2, "350101 ff"), kServer, kServer, 1);
+    REQUIRE(a.kind == Kind::offer);
+    CHECK(a.fresh);
+    CHECK(b.grant.address == a.grant.address);
+    e.mark_in_use(a.grant.address, 600);
+    auto c = e.handle(msg("525400000001", 2, "350101 ff"), kServer, kServer, 2);
+    REQUIRE(c.kind == Kind::offer);
+    CHECK(c.grant.address != a.grant.address);
+    CHECK(e.declined().size() == 1);
+    // an address the client holds is not fresh (no probe needed)
+    e.handle(msg("525400000001", 2,
+                 "350103 3204" + fmt::format("{:08x}", c.grant.address) + " 3604" + ip_hex("10.99.0.1") + " ff"),
+             kServer, kServer, 3);
+    CHECK_FALSE(e.handle(msg("525400000001", 3, "350101 ff"), kServer, kServer, 4).fresh);
+}

@@ -43,6 +43,11 @@ void Options::add_flags(CLI::App& app, bool serving) {
         app.add_option("--pxe-port", pxe_port, "Port of the PXE boot-server responder")->capture_default_str();
         app.add_option("--capture", capture, "Record received and sent DHCP packets to this pcap file");
         app.add_flag("!--no-learn", learn, "Do not record observed clients in ROOT/state/dhcp/devices/");
+        app.add_flag("--ping-check,!--no-ping-check", ping_check,
+                     "Full mode: ICMP-probe an address before offering it (default on, dhcp.ping_check)");
+        app.add_option("--ping-timeout", ping_timeout_ms, "Milliseconds to wait for the probe's echo reply")
+            ->check(CLI::Range(10, 5000))
+            ->capture_default_str();
     } else {
         app.add_option("--server-address", server_address,
                        "The address the server owns (default: the destination of each request if unicast, else "
@@ -70,6 +75,15 @@ void Options::apply_settings(const config::Snapshot& snap, const CLI::App& cmd) 
     if (unset("--pi-menu-text")) pi_menu_text = d.pi_menu_text;
     if (unset("--ipxe-user-class") && d.ipxe_user_class != "iPXE" && !d.ipxe_user_class.empty())
         ipxe_user_classes = {d.ipxe_user_class};
+    if (unset("--http-boot-path")) http_boot_path = d.http_boot_path;
+    if (unset("--ipxe-script-path")) ipxe_script_path = d.ipxe_script_path;
+    if (unset("--bios-boot-file")) bios_boot_file = d.bios_boot_file;
+    if (unset("--x64-boot-file")) x64_boot_file = d.x64_boot_file;
+    if (unset("--arm64-boot-file")) arm64_boot_file = d.arm64_boot_file;
+    if (unset("--no-ipxe-no-pxedhcp")) no_pxedhcp = d.ipxe_no_pxedhcp;
+    if (unset("--no-learn")) learn = d.learn;
+    if (unset("--ping-check")) ping_check = d.ping_check;
+    if (unset("--ping-timeout")) ping_timeout_ms = d.ping_timeout_ms;
     const std::string& addr = snap.settings.server.address;
     if (unset("--tftp-server") && !addr.empty()) tftp_server = addr;
     if (unset("--http-base-url")) {

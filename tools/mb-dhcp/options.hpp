@@ -45,6 +45,8 @@ struct Options {
     bool no_pxedhcp = true;
     std::string capture;  // serve --capture
     bool learn = true;
+    bool ping_check = true;  // full mode: ICMP-probe fresh addresses before offering
+    uint32_t ping_timeout_ms = 500;
     std::string server_address;  // replay: the address we pretend to own
 
     void add_flags(CLI::App& app, bool serving);

@@ -137,7 +137,9 @@ std::optional<uint16_t> arch_code(const std::string& a) {
 dhcp::DeviceChoices Devices::choices(const dhcp::Packet& request) const {
     dhcp::DeviceChoices c;
     if (!snapshot_ || request.htype != 1 || request.hlen != 6) return c;
-    const device::Record r = snapshot_->effective(device::Mac(request.mac()));
+    // by reference: no per-packet copy of the effective record
+    const device::Record* found = snapshot_->find(device::Mac(request.mac()));
+    const device::Record& r = found ? *found : snapshot_->unknown_device;
     c.allow_pxe = r.netboot.allow_pxe;
     c.arch_override = arch_code(r.netboot.arch);
     c.ipxe_script_url = r.netboot.ipxe_script_url;
@@ -161,49 +163,68 @@ std::vector<dhcp::Reservation> Devices::reservations() const {
 
 void Learner::observe(const dhcp::Packet& q, const dhcp::Classification& c, dhcp::Ipv4 ip, int64_t now) {
     if (q.htype != 1 || q.hlen != 6) return;
-    const std::string mac = dhcp::mac_str(q.mac());
-    auto [it, fresh] = known_.try_emplace(mac);
-    auto& j = it->second;
+    const auto mac = q.mac();
+    uint64_t key = 0;
+    for (uint8_t b : mac) key = key << 8 | b;
+    auto it = known_.find(key);
+    if (it == known_.end()) {
+        uint64_t ignored = 0;
+        if (!new_macs_.allow(ignored)) {
+            ++skipped_;
+            uint64_t suppressed = 0;
+            if (skipped_log_.allow(suppressed))
+                log::warn("more than {:.0f} new MACs a second: {} not recorded in {}", kNewPerSecond, skipped_, dir_);
+            return;
+        }
+    }
+    const bool fresh = it == known_.end();
+    if (fresh) it = known_.try_emplace(key).first;
+    Seen& s = it->second;
     if (fresh) {  // pick up what an earlier run recorded
-        auto m = device::Mac::parse(mac);
+        s.path = dir_ + "/" + device::Mac(mac).dashed() + ".json";
         bool exists = false;
-        auto text = read_text(dir_ + "/" + m->dashed() + ".json", &exists);
+        auto text = read_text(s.path, &exists);
         if (exists) {
             auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
             if (parsed.is_object() && parsed.contains("observed") && parsed["observed"].is_object())
-                j = parsed["observed"];
+                s.doc = parsed["observed"];
         }
-        if (!j.is_object()) j = nlohmann::ordered_json::object();
+        if (!s.doc.is_object()) s.doc = nlohmann::ordered_json::object();
     }
-    bool changed = false;
-    auto set = [&](const char* key, const std::string& value) {
-        auto it = j.find(key);
-        if (it == j.end() || *it != value) {
-            j[key] = value;
-            changed = true;
+    // compare in binary form; JSON is touched only when something changed (not per packet)
+    const bool changed = fresh || c.cls != s.cls || c.arch != s.arch || (ip && ip != s.ip) ||
+                         (c.pi && (!s.pi || c.pi->serial != s.pi->serial || c.pi->revision != s.pi->revision));
+    s.last_seen = now;
+    if (changed) {
+        auto set = [&s](const char* k, const std::string& v) { s.doc[k] = v; };
+        if (c.pi) {
+            set("serial", fmt::format("{:08x}", c.pi->serial));
+            set("revision", fmt::format("{:06x}", c.pi->revision));
+            s.pi = c.pi;
         }
-    };
-    if (c.pi) {
-        set("serial", fmt::format("{:08x}", c.pi->serial));
-        set("revision", fmt::format("{:06x}", c.pi->revision));
+        if (c.arch) set("arch", std::string(dhcp::arch_name(*c.arch)));
+        set("client_type", std::string(dhcp::class_name(c.cls)));
+        if (ip) {
+            set("ip", dhcp::ip_str(ip));
+            s.ip = ip;
+        }
+        if (!s.doc.contains("first_seen")) set("first_seen", rfc3339(now));
+        s.cls = c.cls;
+        s.arch = c.arch;
     }
-    if (c.arch) set("arch", std::string(dhcp::arch_name(*c.arch)));
-    set("client_type", std::string(dhcp::class_name(c.cls)));
-    if (ip) set("ip", dhcp::ip_str(ip));
-    if (!j.contains("first_seen")) set("first_seen", rfc3339(now));
-    j["last_seen"] = rfc3339(now);
-    if (changed || now - written_at_[mac] >= 60) {
-        dirty_.insert(mac);
-        written_at_[mac] = now;
+    if (changed || now - s.written_at >= 60) {
+        dirty_.insert(key);
+        s.written_at = now;
     }
 }
 
 std::vector<std::pair<std::string, std::string>> Learner::take_dirty() {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& mac : dirty_) {
-        auto m = device::Mac::parse(mac);
-        nlohmann::ordered_json doc{{"observed", known_[mac]}};
-        out.emplace_back(dir_ + "/" + m->dashed() + ".json", doc.dump(2) + "\n");
+    for (uint64_t key : dirty_) {
+        Seen& s = known_[key];
+        s.doc["last_seen"] = rfc3339(s.last_seen);
+        nlohmann::ordered_json doc{{"observed", s.doc}};
+        out.emplace_back(s.path, doc.dump(2) + "\n");
     }
     dirty_.clear();
     return out;

@@ -13,6 +13,7 @@
 #include "dhcp/classify.hpp"
 #include "dhcp/lease_engine.hpp"
 #include "dhcp/reply.hpp"
+#include "log/log.hpp"
 #include "options.hpp"
 
 namespace mb::dhcp_tool {
@@ -44,20 +45,35 @@ private:
 };
 
 // What was observed per MAC; written in batches (flush()) so a flood of new MACs costs one write
-// per MAC per flush interval at most.
+// per MAC per flush interval at most. New MACs are taken at most kNewPerSecond per second (burst
+// kNewBurst): a flood of random MACs (a DHCP starvation attack, perfdhcp) cannot turn into
+// thousands of file writes a second; known MACs are always updated.
 class Learner {
 public:
     // `dir` = state/dhcp/devices; documents are {"observed": {...}} as the config loader merges them.
-    explicit Learner(std::string dir) : dir_(std::move(dir)) {}
+    static constexpr double kNewPerSecond = 100.0, kNewBurst = 1000.0;
+    explicit Learner(std::string dir) : dir_(std::move(dir)), new_macs_(kNewPerSecond, kNewBurst) {}
     void observe(const dhcp::Packet& request, const dhcp::Classification& c, dhcp::Ipv4 ip, int64_t now);
     // The documents changed since the last call: (path, content).
     std::vector<std::pair<std::string, std::string>> take_dirty();
 
 private:
+    struct Seen {
+        std::string path;
+        nlohmann::ordered_json doc;  // the "observed" document
+        dhcp::ClientClass cls{};
+        std::optional<uint16_t> arch;
+        std::optional<dhcp::PiIdentity> pi;
+        dhcp::Ipv4 ip = 0;
+        int64_t last_seen = 0;
+        int64_t written_at = 0;
+    };
     std::string dir_;
-    std::unordered_map<std::string, nlohmann::ordered_json> known_;
-    std::unordered_set<std::string> dirty_;
-    std::unordered_map<std::string, int64_t> written_at_;
+    std::unordered_map<uint64_t, Seen> known_;  // by MAC
+    std::unordered_set<uint64_t> dirty_;
+    log::RateLimiter new_macs_;
+    log::RateLimiter skipped_log_{1.0 / 60, 1.0};
+    uint64_t skipped_ = 0;
 };
 
 std::string rfc3339(int64_t epoch);

@@ -5,12 +5,14 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "config/file_lock.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "device/mac.hpp"
@@ -97,12 +99,9 @@ std::string describe_line(const Datagram& d, const ojson& s) {
     return line;
 }
 
-int lock_leases(const std::string& lease_path) {
-    std::string lock = lease_path + ".lock";
-    write_atomic(lease_path + ".lock", "", false);
-    int fd = ::open(lock.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0 || flock(fd, LOCK_EX) != 0) throw io_error(fmt::format("{}: cannot lock", lock), errno);
-    return fd;
+// The lock mb-dhcp serve takes before it merges and rewrites the lease file.
+config::FileLock lock_leases(const std::string& lease_path) {
+    return config::FileLock(lease_path, config::FileLock::Mode::exclusive, std::chrono::seconds(10));
 }
 
 }  // namespace
@@ -265,13 +264,12 @@ void leases_add(const cli::GlobalOptions& g, const std::string& path, const std:
     l.hostname = hostname;
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     l.expiry = lease_seconds > 0 ? now + lease_seconds : 0;
-    int fd = lock_leases(path);
+    auto lock = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
     std::erase_if(f.leases,
                   [&](const dhcp::Lease& x) { return x.ip == l.ip || (x.hwaddr == l.hwaddr && x.hwtype == 1); });
     f.leases.push_back(l);
     write_atomic(path, dhcp::format_lease_file(f));
-    ::close(fd);
     if (g.json) print(lease_json(l, now));
 }
 
@@ -279,7 +277,7 @@ void leases_rm(const cli::GlobalOptions& g, const std::string& path, const std::
     auto mac = device::Mac::parse(what);
     auto ip = dhcp::parse_ip(what);
     if (!mac && !ip) throw usage_error(fmt::format("{} is neither a MAC nor an IPv4 address", mb::quoted(what)));
-    int fd = lock_leases(path);
+    auto lock = lock_leases(path);
     auto f = dhcp::parse_lease_file(read_text(path));
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
     ojson removed = ojson::array();
@@ -290,11 +288,9 @@ void leases_rm(const cli::GlobalOptions& g, const std::string& path, const std::
         return hit;
     });
     if (removed.empty()) {
-        ::close(fd);
         throw Error(kExitFailure, fmt::format("no lease for {} in {}", what, path));
     }
     write_atomic(path, dhcp::format_lease_file(f));
-    ::close(fd);
     if (g.json) print(removed);
 }
 
