@@ -125,8 +125,15 @@ struct TreeBackend::Shared {
     std::map<std::string, Poller> pollers;  // by switch name
     uint64_t generation = 0;                // bumped whenever a cached power state changes
     uint64_t snapshot_generation = 0;       // bumped by set_snapshot
-    std::vector<DeviceInfo> devices;        // of the current snapshot
-    std::string base_stamp;                 // file_stamp() of the base image base_vars come from
+    uint64_t write_generation = 0;          // bumped by our own writes of device files
+    struct Stamp {
+        std::string text;
+        std::chrono::steady_clock::time_point at;
+        uint64_t writes = 0;
+    };
+    std::map<std::string, Stamp> stamps;  // by dashed MAC
+    std::vector<DeviceInfo> devices;      // of the current snapshot
+    std::string base_stamp;               // file_stamp() of the base image base_vars come from
     efi::Variables base_vars;
     int busy = 0;
     std::string version;
@@ -247,15 +254,35 @@ std::vector<DeviceInfo> TreeBackend::devices() {
 }
 
 std::string TreeBackend::stamp(const device::Mac& mac) {
-    uint64_t gen;
+    // Four stat() calls per GET cost more than the rest of a cached answer: they are repeated at
+    // most every kStampMaxAge per device. Our own writes bump write_generation, so they are seen
+    // at once; other writers (mb-tftp consuming BootNext, mb-efivars, mb-http's inventory) within
+    // kStampMaxAge.
+    auto key = mac.dashed();
+    auto now = std::chrono::steady_clock::now();
+    uint64_t gen, writes;
     {
         std::lock_guard lock(shared_->mutex);
         gen = shared_->snapshot_generation;
+        writes = shared_->write_generation;
+        auto it = shared_->stamps.find(key);
+        if (it != shared_->stamps.end() && it->second.writes == writes && now - it->second.at < kStampMaxAge)
+            return it->second.text;
     }
-    auto name = mac.dashed() + ".json";
-    return fmt::format("{}|{}|{}|{}|{}", gen, file_stamp(tree_.firmware_json(mac)),
-                       file_stamp(tree_.state_dir("redfish") / "devices" / name),
-                       file_stamp(tree_.state_dir("http") / "inventory" / name), file_stamp(tree_.base_firmware()));
+    auto name = key + ".json";
+    auto text =
+        fmt::format("{}|{}|{}|{}|{}|{}", gen, writes, file_stamp(tree_.firmware_json(mac)),
+                    file_stamp(tree_.state_dir("redfish") / "devices" / name),
+                    file_stamp(tree_.state_dir("http") / "inventory" / name), file_stamp(tree_.base_firmware()));
+    std::lock_guard lock(shared_->mutex);
+    if (shared_->stamps.size() > 4096) shared_->stamps.clear();
+    shared_->stamps[key] = {text, now, writes};
+    return text;
+}
+
+void TreeBackend::wrote() {
+    std::lock_guard lock(shared_->mutex);
+    ++shared_->write_generation;
 }
 
 PowerInfo TreeBackend::power(const DeviceInfo& d) {
@@ -398,6 +425,7 @@ efi::Variables TreeBackend::load_firmware(const device::Mac& mac) {
 
 void TreeBackend::store_firmware(const device::Mac& mac, const efi::Variables& vars) {
     config::write_file_atomic(tree_.firmware_json(mac), efi::export_json(vars));
+    wrote();
 }
 
 void TreeBackend::edit_firmware(const device::Mac& mac, const std::function<bool(efi::Variables&)>& edit) {
@@ -432,6 +460,7 @@ json TreeBackend::load_state(const device::Mac& mac) {
 
 void TreeBackend::store_state(const device::Mac& mac, const json& doc) {
     config::write_file_atomic(tree_.state_dir("redfish") / "devices" / (mac.dashed() + ".json"), doc.dump(2) + "\n");
+    wrote();
 }
 
 json TreeBackend::load_service_state() {

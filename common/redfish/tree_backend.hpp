@@ -43,6 +43,8 @@ public:
     static constexpr auto kPowerMaxAge = std::chrono::milliseconds(1000);
     static constexpr auto kPowerErrorRetry = std::chrono::milliseconds(5000);
     static constexpr auto kPowerStale = std::chrono::milliseconds(30000);
+    // How long a device's file stamps are reused before the files are stat()ed again.
+    static constexpr auto kStampMaxAge = std::chrono::milliseconds(100);
     // Bumped whenever a cached power state or an action phase changes (tests).
     uint64_t power_generation();
 
@@ -54,6 +56,7 @@ public:
     struct Shared;
 
 private:
+    void wrote();  // our own write of a device file: stamps are stale at once
     config::Tree tree_;
     std::shared_ptr<Shared> shared_;
 };
