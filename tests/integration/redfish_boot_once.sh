@@ -6,6 +6,8 @@
 #  2. The Pi fetches its RPI_EFI.fd over TFTP (curl as the client, the Pi's <serial>/ prefix): the
 #     served image carries BootNext; once the transfer completed the override reads back Disabled
 #     over Redfish and the next image has no BootNext (Once really is once).
+#     `mb-efivars render --for-boot` (a VM's power script) consumes it the same way; a plain render
+#     (inspection) does not.
 #  3. Continuous is not consumed by a boot.
 set -u
 BIN=${MB_BIN:?}
@@ -92,6 +94,16 @@ grep -q BootNext "$R/firmware/$D.json" && fail "BootNext still in firmware/$D.js
 fetch "$LAB/boot2.fd"
 "$EFIVARS" boot list "$LAB/boot2.fd" | grep -q '^BootNext' && fail "the next boot gets BootNext again"
 echo "ok: Once consumed by the TFTP boot: Redfish reads Disabled, the next image has no BootNext"
+
+# 2b. the same through `mb-efivars render --for-boot` (a power script writing a VM's varstore)
+patch '{"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}}'
+[ "$(boot)" = "Once Pxe" ] || fail "Once again: $(boot)"
+"$EFIVARS" --root "$R" render --mac "$D" -o "$LAB/vm.fd" --for-boot 2>"$LAB/render.log" || fail "render --for-boot"
+"$EFIVARS" boot list "$LAB/vm.fd" | grep -q '^BootNext: 0008' || fail "render --for-boot: no BootNext in the image"
+grep -q BootNext "$R/firmware/$D.json" && fail "render --for-boot left BootNext in the JSON"
+for _ in $(seq 50); do [ "$(boot)" = "Disabled None" ] && break; sleep 0.1; done
+[ "$(boot)" = "Disabled None" ] || fail "after render --for-boot the override reads back $(boot)"
+echo "ok: mb-efivars render --for-boot consumes BootNext the same way"
 
 # 3. Continuous persists across boots
 patch '{"Boot":{"BootSourceOverrideTarget":"UefiHttp","BootSourceOverrideEnabled":"Continuous"}}'
