@@ -270,10 +270,9 @@ std::string TreeBackend::stamp(const device::Mac& mac) {
             return it->second.text;
     }
     auto name = key + ".json";
-    auto text =
-        fmt::format("{}|{}|{}|{}|{}|{}", gen, writes, file_stamp(tree_.firmware_json(mac)),
-                    file_stamp(tree_.state_dir("redfish") / "devices" / name),
-                    file_stamp(tree_.state_dir("http") / "inventory" / name), file_stamp(tree_.base_firmware()));
+    auto text = fmt::format("{}|{}|{}|{}|{}|{}", gen, writes, file_stamp(tree_.firmware_json(mac)),
+                            file_stamp(tree_.state_dir("redfish") / "devices" / name),
+                            file_stamp(tree_.state_dir("http") / "inventory" / name), file_stamp(base_store()));
     std::lock_guard lock(shared_->mutex);
     if (shared_->stamps.size() > 4096) shared_->stamps.clear();
     shared_->stamps[key] = {text, now, writes};
@@ -437,8 +436,17 @@ void TreeBackend::edit_firmware(const device::Mac& mac, const std::function<bool
     if (edit(vars)) store_firmware(mac, vars);
 }
 
+fs::path TreeBackend::base_store() const {
+    // firmware/RPI_EFI.fd (what mb-tftp renders onto); a QEMU lab's AAVMF varstore otherwise.
+    std::error_code ec;
+    auto rpi = tree_.base_firmware();
+    if (fs::exists(rpi, ec)) return rpi;
+    auto aavmf = tree_.firmware_dir() / "AAVMF_VARS.fd";
+    return fs::exists(aavmf, ec) ? aavmf : rpi;
+}
+
 efi::Variables TreeBackend::base_variables() {
-    auto path = tree_.base_firmware();
+    auto path = base_store();
     auto st = file_stamp(path);
     if (st == "-") return {};
     std::lock_guard lock(shared_->mutex);

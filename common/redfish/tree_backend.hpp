@@ -56,7 +56,8 @@ public:
     struct Shared;
 
 private:
-    void wrote();  // our own write of a device file: stamps are stale at once
+    void wrote();                              // our own write of a device file: stamps are stale at once
+    std::filesystem::path base_store() const;  // the base image whose variables devices' merge over
     config::Tree tree_;
     std::shared_ptr<Shared> shared_;
 };

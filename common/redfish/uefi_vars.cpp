@@ -121,6 +121,20 @@ std::vector<DevicePathNode> nic_path(const efi::Variables& view, const device::M
             // A malformed _NDL is the firmware's business; fall back to the Pi's own form.
         }
     }
+    // A fleet shares one base image and one hardware model: another NIC's network option (the
+    // machine the base was saved on) tells where the NIC sits, e.g. PciRoot(0x0)/Pci(0x1,0x0) on
+    // QEMU's virtio-net; on a Pi 4 that prefix is empty.
+    for (const auto& e : efi::boot_entries(view)) {
+        const auto* p = boot_path(e);
+        if (!p) continue;
+        for (size_t i = 0; i < p->nodes().size(); ++i) {
+            if (!is(p->nodes()[i], kMsg, kSubMac)) continue;
+            std::vector<DevicePathNode> nodes(p->nodes().begin(), p->nodes().begin() + static_cast<long>(i));
+            nodes.push_back(
+                DevicePath::mac_node(mac.bytes(), p->nodes()[i].data.size() > 32 ? p->nodes()[i].data[32] : 1));
+            return nodes;
+        }
+    }
     return {DevicePath::mac_node(mac.bytes())};
 }
 

@@ -30,8 +30,9 @@ std::optional<Target> classify(const efi::LoadOption& option);
 
 // The NIC part of a netboot device path for mac, as the firmware builds it: the nodes up to and
 // including MAC() of an existing boot option on that NIC, else of the NIC's instance in the
-// network device list `_NDL`, else MAC(mac,0x1) alone (the Pi 4's GENET NIC has no parent node:
-// its own PXE/HTTP options are MAC()/IPv4()[/Uri()]).
+// network device list `_NDL`, else those of another NIC's network option with this MAC (same
+// hardware model, e.g. a base image saved on another machine), else MAC(mac,0x1) alone (the Pi 4's
+// GENET NIC has no parent node: its own PXE/HTTP options are MAC()/IPv4()[/Uri()]).
 std::vector<efi::DevicePathNode> nic_path(const efi::Variables& view, const device::Mac& mac);
 
 // The full netboot path the firmware uses for PXE (… /MAC()/IPv4()) or HTTP (… /MAC()/IPv4()/Uri()).

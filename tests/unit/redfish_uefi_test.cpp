@@ -110,3 +110,24 @@ TEST_CASE("override against the fixture RPI_EFI.fd renders into the store", "[re
     CHECK(option(rendered.vars, 0).title() == "UEFI PXEv4 (MAC:D83ADD5A440C)");
     CHECK(rendered.vars.find(mb::efi::guids::kConfigDxe, u"RamLimitTo3GB"));  // the base's variable stays
 }
+
+TEST_CASE("the NIC location comes from another machine's network option of the same model", "[redfish][efi]") {
+    // The base varstore was saved on a VM with another MAC: its PXE option says where the NIC sits.
+    Variables base;
+    mb::efi::LoadOption o;
+    o.attributes = mb::efi::kLoadOptionActive;
+    o.description = u"UEFI PXEv4 (MAC:525400123456)";
+    o.paths.push_back(mb::efi::DevicePath::parse(
+        "PciRoot(0x0)/Pci(0x1,0x0)/MAC(525400123456,0x1)/IPv4(0.0.0.0,0x0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)"));
+    mb::efi::set_boot_entry(base, 0, o);
+    Variables device;
+    auto n = uefi::entry_for(device, base, uefi::Target::pxe, kPi440c);
+    REQUIRE(n == 1);  // not the other VM's Boot0000
+    CHECK(option(device, 1).path_text() ==
+          "PciRoot(0x0)/Pci(0x1,0x0)/MAC(D83ADD5A440C,0x1)/IPv4(0.0.0.0,0x0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)");
+    // A Pi base (MAC-only options of another Pi) gives the Pi form.
+    Variables device2;
+    auto m = uefi::entry_for(device2, vars_fixture("pi4-d83add5a4436.vars.json"), uefi::Target::pxe, kPi440c);
+    REQUIRE(m == 8);
+    CHECK(option(device2, 8).path_text() == "MAC(D83ADD5A440C,0x1)/IPv4(0.0.0.0,0x0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)");
+}
