@@ -149,7 +149,7 @@ _mb_efivars() {
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "render")
-            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --mac --base --vars --output -o --repeat --help -h --version --root --log-level --log-format --json ' -- "$cur"))
+            if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W '--help -h --mac --base --vars --output -o --repeat --for-boot --help -h --version --root --log-level --log-format --json ' -- "$cur"))
             else COMPREPLY=($(compgen -f -- "$cur"))
             fi ;;
         "format")

@@ -36,7 +36,10 @@ lab_render_varstore() {
     base=$tree/firmware/AAVMF_VARS.fd
     [ -s "$base" ] || cp "$(lab_aavmf_base)" "$base"
     if [ -n "${MB_BIN:-}" ] && [ -x "$MB_BIN/mb-efivars" ] && "$MB_BIN/mb-efivars" --help 2>&1 | grep -qE '^\s+render\b'; then
-        "$MB_BIN/mb-efivars" --root "$tree" render --mac "$mac" --base "$base" -o "$out"
+        # --for-boot: this render is the device's boot, which consumes BootNext (Redfish Once).
+        local boot_flag=
+        "$MB_BIN/mb-efivars" render --help 2>&1 | grep -q -- --for-boot && boot_flag=--for-boot
+        "$MB_BIN/mb-efivars" --root "$tree" render --mac "$mac" --base "$base" -o "$out" $boot_flag
     else
         echo "lab: mb-efivars render is not available: $mac boots the unrendered base varstore" >&2
         cp "$base" "$out"

@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD_PACKAGES=(
   cmake g++ ninja-build pkg-config ccache
   libcli11-dev libboost-dev libboost-system-dev libyaml-cpp-dev nlohmann-json3-dev
-  libcurl4-openssl-dev libssl-dev libfmt-dev libpcap-dev catch2 libsystemd-dev libedit-dev
+  libcurl4-openssl-dev libssl-dev libcrypt-dev libfmt-dev libpcap-dev catch2 libsystemd-dev libedit-dev
   liblzma-dev libzstd-dev libsnmp-dev
   clang libclang-rt-14-dev
 )

@@ -68,6 +68,14 @@ private:
 // Reads a virt-fw-vars JSON file into variables (66 when missing, 65 with the JSON path when bad).
 Variables load_vars_json(const std::string& path);
 
+// BootNext is consumed by the boot that follows it (Redfish "Once"). A Pi booted over TFTP never
+// writes its store back, so whoever served the device an image carrying BootNext records the
+// consumption where the next render (and mb-redfish) reads it: after a completed transfer,
+// BootNext is removed from firmware/<mac>.json — under the file's lock (shared with mb-redfish
+// and mb-efivars) and only while the file is still the one rendered (rendered_sha256 = SHA-256 hex
+// of its bytes then) and BootNext still names `boot_next`. Returns true when it removed it.
+bool consume_boot_next(const std::string& json_path, std::string_view rendered_sha256, uint16_t boot_next);
+
 // Redfish-style boot source override onto a device's variables:
 //   Once       -> BootNext = the entry (consumed by the next boot)
 //   Continuous -> the entry first in BootOrder, BootNext cleared

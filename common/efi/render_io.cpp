@@ -1,13 +1,18 @@
 // File edges of the render API: reading the base image and a device's JSON.
 #include <fmt/format.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "config/atomic_file.hpp"
+#include "config/file_lock.hpp"
 #include "core/error.hpp"
+#include "core/strings.hpp"
 #include "efi/render.hpp"
 #include "efi/vars_json.hpp"
 
@@ -45,6 +50,24 @@ Variables load_vars_json(const std::string& path) {
     } catch (const mb::Error& e) {
         throw Error(e.code(), path + ": " + e.what());
     }
+}
+
+bool consume_boot_next(const std::string& json_path, std::string_view rendered_sha256, uint16_t number) {
+    config::FileLock lock(json_path, config::FileLock::Mode::exclusive, std::chrono::seconds(10));
+    std::string text;
+    try {
+        text = slurp(json_path);
+    } catch (const mb::Error&) {
+        return false;  // removed meanwhile
+    }
+    std::array<uint8_t, SHA256_DIGEST_LENGTH> md{};
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), md.data());
+    if (to_hex(md) != rendered_sha256) return false;  // changed since it was rendered: not ours to edit
+    Variables vars = import_json(text);
+    if (boot_next(vars) != number) return false;
+    set_boot_next(vars, std::nullopt);
+    config::write_file_atomic(json_path, export_json(vars));
+    return true;
 }
 
 }  // namespace mb::efi

@@ -73,6 +73,7 @@ public:
     const_iterator begin() const { return vars_.begin(); }
     const_iterator end() const { return vars_.end(); }
     const Variable& operator[](size_t i) const { return vars_[i]; }
+    bool operator==(const Variables&) const = default;
     Variable& operator[](size_t i) { return vars_[i]; }
     std::vector<Variable>& items() { return vars_; }
     const std::vector<Variable>& items() const { return vars_; }

@@ -499,7 +499,7 @@ private:
     void record(bool aborted) {
         exchange_.aborted = aborted;
         exchange_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-        if (opts().access_log)
+        if (opts().access_log && log::enabled(log::Level::info))  // no formatting when filtered out
             log::write(log::Level::info, "request",
                        {{"remote", exchange_.remote},
                         {"method", exchange_.method},

@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
+#include "poe/snmp_discover.hpp"
 
 // net-snmp's config header defines config_error() and other short macros: include it last.
 // clang-format off
@@ -31,7 +33,8 @@ std::pair<uint32_t, uint32_t> parse_pse_port(const std::string& text, uint32_t d
         p = parse_uint(t.substr(sep + 1), 0xFFFFFFFF);
     }
     if (!g || !p || *g == 0 || *p == 0)
-        throw data_error(fmt::format("PSE port {} is not <port> or <group>.<port> with numbers >= 1", mb::quoted(text)));
+        throw data_error(
+            fmt::format("PSE port {} is not <port> or <group>.<port> with numbers >= 1", mb::quoted(text)));
     return {static_cast<uint32_t>(*g), static_cast<uint32_t>(*p)};
 }
 
@@ -155,7 +158,8 @@ public:
             snmp_error(&in, &liberr, &syserr, &msg);
             std::string m = msg ? msg : "unknown error";
             free(msg);
-            throw Error(kExitUnavailable, fmt::format("switch {} ({}): cannot open an SNMP session: {}", name_, peer_, m));
+            throw Error(kExitUnavailable,
+                        fmt::format("switch {} ({}): cannot open an SNMP session: {}", name_, peer_, m));
         }
         h_.reset(h);
     }
@@ -166,7 +170,8 @@ public:
         int rc = snmp_sess_synch_response(h_.get(), request, &resp);
         PduPtr r(resp);
         if (rc == STAT_TIMEOUT)
-            throw Error(kExitUnavailable, fmt::format("switch {} ({}): no SNMP answer to {} (timeout)", name_, peer_, what));
+            throw Error(kExitUnavailable,
+                        fmt::format("switch {} ({}): no SNMP answer to {} (timeout)", name_, peer_, what));
         if (rc != STAT_SUCCESS || !resp) {
             char* msg = nullptr;
             int liberr = 0, syserr = 0;
@@ -188,11 +193,51 @@ public:
         auto r = exchange(pdu, "GET " + oid_text);
         auto* v = r->variables;
         if (!v || v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE || v->type == SNMP_ENDOFMIBVIEW)
-            throw Error(kExitUnavailable,
-                        fmt::format("switch {} ({}): {} does not exist (no such PSE group/port?)", name_, peer_, oid_text));
+            throw Error(kExitUnavailable, fmt::format("switch {} ({}): {} does not exist (no such PSE group/port?)",
+                                                      name_, peer_, oid_text));
         if (v->type != ASN_INTEGER)
-            throw data_error(fmt::format("switch {} ({}): {} is not an INTEGER (type {})", name_, peer_, oid_text, int(v->type)));
+            throw data_error(
+                fmt::format("switch {} ({}): {} is not an INTEGER (type {})", name_, peer_, oid_text, int(v->type)));
         return *v->val.integer;
+    }
+
+    // GETNEXT walk of one subtree (works with v1 agents too); an agent that does not implement it
+    // answers noSuchName / endOfMibView: an empty table.
+    std::vector<SnmpCell> walk(const std::string& prefix_text) {
+        const auto prefix = parse_oid(prefix_text);
+        std::vector<SnmpCell> out;
+        std::vector<oid> cur = prefix;
+        for (int guard = 0; guard < 100000; ++guard) {
+            netsnmp_pdu* pdu = snmp_pdu_create(SNMP_MSG_GETNEXT);
+            snmp_add_null_var(pdu, cur.data(), cur.size());
+            netsnmp_pdu* resp = nullptr;
+            int rc = snmp_sess_synch_response(h_.get(), pdu, &resp);
+            PduPtr r(resp);
+            if (rc == STAT_TIMEOUT)
+                throw Error(kExitUnavailable, fmt::format("switch {} ({}): no SNMP answer walking {} (timeout)", name_,
+                                                          peer_, prefix_text));
+            if (rc != STAT_SUCCESS || !resp)
+                throw Error(kExitUnavailable,
+                            fmt::format("switch {} ({}): SNMP walk of {} failed", name_, peer_, prefix_text));
+            if (resp->errstat == SNMP_ERR_NOSUCHNAME) break;  // v1: end of the MIB
+            if (resp->errstat != SNMP_ERR_NOERROR)
+                throw Error(kExitUnavailable,
+                            fmt::format("switch {} ({}): SNMP walk of {} refused: {}", name_, peer_, prefix_text,
+                                        snmp_errstring(static_cast<int>(resp->errstat))));
+            auto* v = resp->variables;
+            if (!v || v->type == SNMP_ENDOFMIBVIEW || v->type == SNMP_NOSUCHOBJECT || v->type == SNMP_NOSUCHINSTANCE)
+                break;
+            std::vector<oid> got(v->name, v->name + v->name_length);
+            if (got.size() <= prefix.size() || !std::equal(prefix.begin(), prefix.end(), got.begin())) break;
+            if (got <= cur) break;  // not increasing: a broken agent
+            SnmpCell c;
+            for (size_t i = prefix.size(); i < got.size(); ++i) c.index.push_back(static_cast<uint32_t>(got[i]));
+            if (v->type == ASN_INTEGER) c.integer = *v->val.integer;
+            if (v->type == ASN_OCTET_STR) c.octets.assign(reinterpret_cast<const char*>(v->val.string), v->val_len);
+            out.push_back(std::move(c));
+            cur = std::move(got);
+        }
+        return out;
     }
 
     void set_int(const std::string& oid_text, long value) {
@@ -217,8 +262,30 @@ void SnmpDriver::set_admin(const PortRef& port, long value) {
     session.set_int(fmt::format("{}.3.{}.{}", kPethPsePortEntry, g, p), value);
 }
 
-void SnmpDriver::on(const PortRef& port) { set_admin(port, 1); }
-void SnmpDriver::off(const PortRef& port) { set_admin(port, 2); }
+void SnmpDriver::on(const PortRef& port) {
+    set_admin(port, 1);
+}
+void SnmpDriver::off(const PortRef& port) {
+    set_admin(port, 2);
+}
+
+std::vector<Learned> SnmpDriver::discover() {
+    Session session(s_, false);
+    DiscoveryTables t;
+    std::set<uint32_t> pse;
+    for (const auto& c : session.walk(fmt::format("{}.3.{}", kPethPsePortEntry, s_.snmp.group)))
+        if (c.index.size() == 1) pse.insert(c.index[0]);
+    if (!pse.empty()) t.pse_ports = pse;
+    t.fdb = session.walk(kDot1dTpFdbPort);
+    t.qfdb = session.walk(kDot1qTpFdbPort);
+    t.lldp_subtype = session.walk(kLldpRemChassisIdSubtype);
+    t.lldp_chassis = session.walk(kLldpRemChassisId);
+    if (t.fdb.empty() && t.qfdb.empty() && t.lldp_chassis.empty())
+        throw Error(kExitUnavailable, fmt::format("switch {} ({}): no bridge forwarding (BRIDGE-MIB, Q-BRIDGE-MIB) or "
+                                                  "LLDP remote table to learn from",
+                                                  s_.name, s_.snmp.address));
+    return learn_from_tables(s_.name, t);
+}
 
 PortStatus SnmpDriver::status(const PortRef& port) {
     auto [g, p] = parse_pse_port(port.port, s_.snmp.group);

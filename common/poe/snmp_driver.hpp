@@ -4,6 +4,7 @@
 //   on  = SET pethPsePortAdminEnable.g.p = true(1); off = false(2)
 //   status = GET AdminEnable + DetectionStatus (deliveringPower(3) = on; searching(2) = powering on;
 //   fault(4)/otherFault(6) = fault); one port per PDU.
+//   discover = LLDP remote table + bridge forwarding tables → (MAC, port) (snmp_discover.hpp).
 #include <cstdint>
 #include <utility>
 
@@ -26,6 +27,9 @@ public:
     void on(const PortRef& port) override;
     void off(const PortRef& port) override;
     PortStatus status(const PortRef& port) override;
+    // Walks the PSE port table, BRIDGE-MIB/Q-BRIDGE-MIB forwarding tables and the LLDP remote
+    // table (snmp_discover.hpp); throws kExitUnavailable when the switch has none of them.
+    std::vector<Learned> discover() override;
     std::string_view kind() const override { return "snmp"; }
 
 private:

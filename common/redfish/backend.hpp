@@ -3,14 +3,14 @@
 // and Redfish's own state. TreeBackend reads and writes the config tree; tests use a fake.
 #include <chrono>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "device/mac.hpp"
 #include "device/pi_serial.hpp"
+#include "efi/variable.hpp"
 
 namespace mb::redfish {
 
@@ -40,14 +40,25 @@ class Backend {
 public:
     virtual ~Backend() = default;
     virtual std::vector<DeviceInfo> devices() = 0;
+    // The last known power state; must return at once (never waits for a switch).
     virtual PowerInfo power(const DeviceInfo& d) = 0;
     // Queues a power action; returns at once (false, queuing nothing, when the device already has
     // kMaxQueuedActions waiting). Actions for one device run in order.
     virtual bool reset(const DeviceInfo& d, ResetType type, Progress progress) = 0;
     static constexpr size_t kMaxQueuedActions = 8;
-    // virt-fw-vars JSON of firmware/<mac>.json (null when absent) and its atomic replacement.
-    virtual nlohmann::json load_firmware(const device::Mac& mac) = 0;
-    virtual void store_firmware(const device::Mac& mac, const nlohmann::json& doc) = 0;
+    // The device's variables from firmware/<mac>.json (empty when absent; throws mb::Error 65 when
+    // malformed) and their atomic replacement (virt-fw-vars JSON).
+    virtual efi::Variables load_firmware(const device::Mac& mac) = 0;
+    virtual void store_firmware(const device::Mac& mac, const efi::Variables& vars) = 0;
+    // The live variables of the base image firmware/RPI_EFI.fd (empty when there is none), which
+    // the device's are merged over when its image is rendered.
+    virtual efi::Variables base_variables() = 0;
+    // Read-modify-write of the device's variables (under the file's lock where other tools write
+    // it too); stores them when `edit` returns true.
+    virtual void edit_firmware(const device::Mac& mac, const std::function<bool(efi::Variables&)>& edit) {
+        auto vars = load_firmware(mac);
+        if (edit(vars)) store_firmware(mac, vars);
+    }
     // Redfish's own per-device state (state/redfish/<mac>.json); null when absent.
     virtual nlohmann::json load_state(const device::Mac& mac) = 0;
     virtual void store_state(const device::Mac& mac, const nlohmann::json& doc) = 0;
@@ -60,6 +71,10 @@ public:
     virtual void update_base_firmware(const std::string& uri, Progress progress) = 0;
     // Version of the base UEFI image ("v1.40"), when recognisable.
     virtual std::string base_firmware_version() = 0;
+    // Changes whenever anything a device's resources are rendered from changes (its firmware JSON,
+    // Redfish state, inventory, the base image, the device records) — not its power state, which
+    // callers add themselves. "" = unknown: do not cache.
+    virtual std::string stamp(const device::Mac&) { return ""; }
 };
 
 }  // namespace mb::redfish

@@ -4,6 +4,8 @@
 // the defaults the same way.
 #include <fmt/format.h>
 
+#include "core/error.hpp"
+#include "log/log.hpp"
 #include "redfish/service.hpp"
 #include "redfish/uefi_vars.hpp"
 
@@ -14,13 +16,20 @@ using nlohmann::json;
 void apply_pending_bios(Backend& backend, const device::Mac& mac) {
     auto st = backend.load_state(mac);
     if (!st.is_object() || (!st.contains("bios_pending") && !st.value("bios_reset", false))) return;
-    auto fw = uefi::normalise(backend.load_firmware(mac));
-    if (st.value("bios_reset", false))
-        for (auto& s : uefi::settings()) uefi::remove_var(fw, s.name, uefi::kConfigDxeGuid);
-    if (st.contains("bios_pending") && st["bios_pending"].is_object())
-        for (auto& [k, v] : st["bios_pending"].items())
-            if (auto* s = uefi::find_setting(k)) uefi::set_attribute(fw, *s, v.get<uint32_t>());
-    backend.store_firmware(mac, fw);
+    backend.edit_firmware(mac, [&](efi::Variables& fw) {
+        if (st.value("bios_reset", false))
+            for (const auto* d : uefi::bios_settings()) fw.erase(d->vendor(), efi::to_ucs2(d->name));
+        if (st.contains("bios_pending") && st["bios_pending"].is_object())
+            for (auto& [k, v] : st["bios_pending"].items()) {
+                auto* d = efi::find_setting(k);
+                try {
+                    if (d && !d->read_only) efi::set_setting(fw, *d, v);
+                } catch (const Error& e) {
+                    log::warn("pending BIOS attribute {} dropped: {}", k, e.what());
+                }
+            }
+        return true;
+    });
     st.erase("bios_pending");
     st.erase("bios_reset");
     backend.store_state(mac, st);
@@ -37,9 +46,10 @@ const DeviceInfo* device_or_404(Context& c, Reply& r) {
 ojson pending_attributes(Context& c, const DeviceInfo& d) {
     auto& backend = c.service.backend();
     auto st = backend.load_state(d.mac);
-    json fw = uefi::normalise(backend.load_firmware(d.mac));
     bool reset = st.is_object() && st.value("bios_reset", false);
-    json attrs = uefi::attributes(reset ? uefi::normalise(nullptr) : fw);
+    // After ResetBios the device's settings are dropped: the base image's (or the defaults) apply.
+    auto base = backend.base_variables();
+    json attrs = uefi::attributes(reset ? base : uefi::merged(base, backend.load_firmware(d.mac)));
     if (st.is_object() && st.contains("bios_pending") && st["bios_pending"].is_object())
         for (auto& [k, v] : st["bios_pending"].items()) attrs[k] = v;
     return ojson::parse(attrs.dump());
@@ -61,14 +71,15 @@ void register_bios(Service& s) {
         auto* d = device_or_404(c, r);
         if (!d) return;
         auto base = fmt::format("/redfish/v1/Systems/{}/Bios", d->id);
-        auto fw = uefi::normalise(c.service.backend().load_firmware(d->mac));
+        auto& backend = c.service.backend();
+        auto view = uefi::merged(backend.base_variables(), backend.load_firmware(d->mac));
         Reply pending;
         settings_object(c, pending, *d);
         r.body = {{"@odata.id", base},
                   {"@odata.type", "#Bios.v1_2_0.Bios"},
                   {"Id", "Bios"},
                   {"Name", "BIOS Configuration (Raspberry Pi UEFI)"},
-                  {"Attributes", ojson::parse(uefi::attributes(fw).dump())},
+                  {"Attributes", ojson::parse(uefi::attributes(view).dump())},
                   {"@Redfish.Settings",
                    {{"@odata.type", "#Settings.v1_3_5.Settings"},
                     {"SettingsObject", odata_link(base + "/Settings")},
@@ -84,7 +95,8 @@ void register_bios(Service& s) {
         if (!d) return;
         if (!only_known(r, c.body, {"Attributes", "@Redfish.SettingsApplyTime"})) return;
         if (auto it = c.body.find("@Redfish.SettingsApplyTime"); it != c.body.end()) {
-            if (!it->is_object()) return messages::property_value_type_error(r, json_text(*it), "@Redfish.SettingsApplyTime");
+            if (!it->is_object())
+                return messages::property_value_type_error(r, json_text(*it), "@Redfish.SettingsApplyTime");
             if (!only_known(r, *it, {"ApplyTime", "@odata.type"}, "@Redfish.SettingsApplyTime/")) return;
             auto at = it->find("ApplyTime");
             if (at != it->end() && (!at->is_string() || at->get<std::string>() != "OnReset"))
@@ -95,16 +107,20 @@ void register_bios(Service& s) {
         if (!it->is_object()) return messages::property_value_type_error(r, json_text(*it), "Attributes");
         json changes = json::object();
         for (auto a = it->begin(); a != it->end(); ++a) {
-            auto* setting = uefi::find_setting(a.key());
-            if (!setting) return messages::property_unknown(r, "Attributes/" + a.key());
-            if (!a->is_number_integer()) return messages::property_value_type_error(r, json_text(*a), a.key());
-            auto v = a->get<long long>();
-            if (v < setting->min || v > setting->max)
+            const auto* setting = efi::find_setting(a.key());
+            if (!setting || setting->name != a.key()) return messages::property_unknown(r, "Attributes/" + a.key());
+            if (setting->read_only) return messages::property_not_writable(r, "Attributes/" + a.key());
+            bool text = setting->type == efi::SettingType::Ucs2String;
+            if (text ? !a->is_string() : !a->is_number_integer())
+                return messages::property_value_type_error(r, json_text(*a), a.key());
+            try {
+                efi::Variables scratch;
+                efi::set_setting(scratch, *setting, json(*a));  // validates type, range and allowed values
+            } catch (const Error&) {
+                if (!setting->options.empty()) return messages::property_value_not_in_list(r, json_text(*a), a.key());
                 return messages::property_value_out_of_range(r, json_text(*a), a.key());
-            if (!setting->allowed.empty() &&
-                std::find(setting->allowed.begin(), setting->allowed.end(), static_cast<uint32_t>(v)) == setting->allowed.end())
-                return messages::property_value_not_in_list(r, json_text(*a), a.key());
-            changes[a.key()] = static_cast<uint32_t>(v);
+            }
+            changes[a.key()] = json(*a);
         }
         auto& backend = c.service.backend();
         auto st = backend.load_state(d->mac);
@@ -117,7 +133,8 @@ void register_bios(Service& s) {
             [](Context& c, Reply& r) {
                 auto* d = device_or_404(c, r);
                 if (!d) return;
-                if (!c.body.empty()) return messages::action_parameter_unknown(r, "Bios.ResetBios", c.body.begin().key());
+                if (!c.body.empty())
+                    return messages::action_parameter_unknown(r, "Bios.ResetBios", c.body.begin().key());
                 auto& backend = c.service.backend();
                 auto st = backend.load_state(d->mac);
                 if (!st.is_object()) st = json::object();

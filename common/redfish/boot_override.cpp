@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "efi/boot.hpp"
 #include "redfish/service.hpp"
 #include "redfish/uefi_vars.hpp"
 
@@ -9,19 +10,18 @@ namespace mb::redfish {
 
 using nlohmann::json;
 
-BootOverride read_boot_override(const json& firmware, const json& state) {
+BootOverride read_boot_override(const efi::Variables& fw, const json& state) {
     BootOverride o;
     if (!state.is_object() || !state.contains("boot") || !state["boot"].is_object()) return o;
     const auto& b = state["boot"];
-    auto fw = uefi::normalise(firmware);
     std::string enabled = b.value("enabled", "Disabled");
     int entry = b.value("entry", -1);
     if (entry < 0) return o;
     if (enabled == "Once") {
-        auto next = uefi::boot_next(fw);
+        auto next = efi::boot_next(fw);
         if (next && *next == entry) o = {"Once", b.value("target", "None")};
     } else if (enabled == "Continuous") {
-        auto order = uefi::boot_order(fw);
+        auto order = efi::boot_order(fw);
         if (!order.empty() && order.front() == entry) o = {"Continuous", b.value("target", "None")};
     }
     return o;
@@ -34,27 +34,27 @@ bool in(const std::vector<std::string>& list, const std::string& v) {
 }
 
 // Undo whatever override is recorded: remove our BootNext, restore the saved BootOrder.
-void clear_override(json& fw, json& state) {
+void clear_override(efi::Variables& device, const efi::Variables& view, json& state) {
     if (!state.contains("boot") || !state["boot"].is_object()) return;
     const auto& b = state["boot"];
     int entry = b.value("entry", -1);
     if (b.value("enabled", "") == "Once") {
-        auto next = uefi::boot_next(fw);
-        if (next && *next == entry) uefi::set_boot_next(fw, std::nullopt);
+        auto next = efi::boot_next(view);
+        if (next && *next == entry) efi::set_boot_next(device, std::nullopt);
     }
     if (b.contains("saved_order") && b["saved_order"].is_array()) {
         std::vector<uint16_t> order;
         for (auto& n : b["saved_order"])
             if (n.is_number_unsigned()) order.push_back(n.get<uint16_t>());
-        uefi::set_boot_order(fw, order);
+        efi::set_boot_order(device, order);
     }
     state.erase("boot");
 }
 
 }  // namespace
 
-bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, json& firmware, json& state,
-                      const device::Mac& mac) {
+bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, efi::Variables& device, const efi::Variables& base,
+                      json& state, const device::Mac& mac) {
     if (!boot.is_object()) {
         messages::property_value_type_error(r, json_text(boot), "Boot");
         return false;
@@ -85,43 +85,43 @@ bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, json& firmwa
         messages::property_not_writable(r, "Boot/HttpBootUri");
         return false;
     }
-    json fw = uefi::normalise(firmware);
+    efi::Variables fw = device;
     json st = state.is_object() ? state : json::object();
-    auto current = read_boot_override(fw, st);
+    auto view = uefi::merged(base, fw);
+    auto current = read_boot_override(view, st);
     std::string new_target = target.value_or(current.target);
     std::string new_enabled = enabled.value_or(current.enabled == "Disabled" ? "Once" : current.enabled);
     if (!target && !enabled) return true;  // mode only (or HttpBootUri null): nothing changes
     if (new_target == current.target && new_enabled == current.enabled) return true;  // redundant
     if (new_enabled == "Disabled" || new_target == "None") {
-        clear_override(fw, st);
+        clear_override(fw, view, st);
     } else {
         auto t = *uefi::parse_target(new_target);
-        std::vector<uint16_t> saved;
-        if (st.contains("boot") && st["boot"].is_object() && st["boot"].contains("saved_order"))
-            for (auto& n : st["boot"]["saved_order"]) saved.push_back(n.get<uint16_t>());
-        else
-            saved = uefi::boot_order(fw);
         bool had_saved = st.contains("boot") && st["boot"].is_object() && st["boot"].contains("saved_order");
-        clear_override(fw, st);
-        auto entry = uefi::entry_for(fw, t, mac);
+        std::vector<uint16_t> saved;
+        if (had_saved)
+            for (auto& n : st["boot"]["saved_order"]) saved.push_back(n.get<uint16_t>());
+        clear_override(fw, view, st);
+        auto entry = uefi::entry_for(fw, base, t, mac);
         if (!entry) {
             messages::property_value_conflict(r, "BootSourceOverrideTarget", "the device's UEFI boot options");
             return false;
         }
+        view = uefi::merged(base, fw);
         json b{{"enabled", new_enabled}, {"target", new_target}, {"entry", *entry}};
         if (new_enabled == "Once") {
-            uefi::set_boot_next(fw, *entry);
+            efi::set_boot_next(fw, *entry);
         } else {
-            if (!had_saved) saved = uefi::boot_order(fw);
+            if (!had_saved) saved = efi::boot_order(view);
             std::vector<uint16_t> order{*entry};
             for (auto n : saved)
                 if (n != *entry) order.push_back(n);
-            uefi::set_boot_order(fw, order);
+            efi::set_boot_order(fw, order);
             b["saved_order"] = saved;
         }
         st["boot"] = b;
     }
-    firmware = std::move(fw);
+    device = std::move(fw);
     state = std::move(st);
     return true;
 }

@@ -3,11 +3,11 @@
 // firmware consumed it, i.e. BootNext is gone from firmware/<mac>.json); Continuous = the target's
 // option first in BootOrder, the previous order saved in Redfish state; Disabled = BootNext removed
 // (if ours) and the saved order restored. Mode is UEFI only.
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "device/mac.hpp"
+#include "efi/variable.hpp"
 #include "redfish/messages.hpp"
 
 namespace mb::redfish {
@@ -20,12 +20,14 @@ struct BootOverride {
 inline const std::vector<std::string> kBootTargets = {"None", "Pxe", "Hdd", "UefiHttp", "BiosSetup"};
 inline const std::vector<std::string> kBootEnabled = {"Disabled", "Once", "Continuous"};
 
-// `firmware` is the virt-fw-vars document (may be null); `state` the device's Redfish state.
-BootOverride read_boot_override(const nlohmann::json& firmware, const nlohmann::json& state);
+// `view` = the device's variables merged over the base image's (uefi::merged); `state` the
+// device's Redfish state.
+BootOverride read_boot_override(const efi::Variables& view, const nlohmann::json& state);
 
-// Validates the PATCH body's "Boot" object (reporting into `r`) and, when valid, updates
-// `firmware` and `state`. Returns false (and changes nothing) on a 4xx.
-bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, nlohmann::json& firmware, nlohmann::json& state,
-                      const device::Mac& mac);
+// Validates the PATCH body's "Boot" object (reporting into `r`) and, when valid, updates the
+// device's variables `device` (never the base image's `base`) and `state`. Returns false (and
+// changes nothing) on a 4xx.
+bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, efi::Variables& device, const efi::Variables& base,
+                      nlohmann::json& state, const device::Mac& mac);
 
 }  // namespace mb::redfish

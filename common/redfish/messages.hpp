@@ -2,19 +2,27 @@
 // Redfish error responses as named helpers (Base message registry 1.19): each sets the HTTP status
 // and appends one message to error.@Message.ExtendedInfo, so every 4xx/5xx has the same shape.
 // A second message turns error.code into Base.1.19.GeneralError (as bmcweb does).
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace mb::redfish {
 
 using ojson = nlohmann::ordered_json;
 
+// A 200 GET body already serialised, with its ETag (a cached rendering).
+struct RenderedBody {
+    std::string text;
+    std::string etag;
+    std::string schema;  // "ComputerSystem", for the Link header
+};
+
 // What a handler builds: status, JSON body (empty = no body) and extra headers.
 struct Reply {
     int status = 200;
     ojson body;
+    std::shared_ptr<const RenderedBody> rendered;  // when set, replaces body
     std::vector<std::pair<std::string, std::string>> headers;
     void header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
     bool ok() const { return status < 400; }

@@ -1,11 +1,13 @@
 #include "redfish/service.hpp"
 
+#include <crypt.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <span>
 
 #include "core/strings.hpp"
 #include "log/log.hpp"
@@ -81,6 +83,12 @@ Service::Service(ServiceConfig config, Backend& backend)
     } catch (const std::exception& e) {
         log::warn("redfish service state unreadable, using defaults: {}", e.what());
     }
+    try {
+        load_persistent(std::chrono::steady_clock::now());
+    } catch (const std::exception& e) {
+        log::warn("redfish sessions/tasks from the service state not restored: {}", e.what());
+    }
+    writer_ = std::thread([this] { writer_loop(); });
     register_service_root(*this);
     register_sessions(*this);
     register_accounts(*this);
@@ -92,7 +100,15 @@ Service::Service(ServiceConfig config, Backend& backend)
     register_tasks(*this);
 }
 
-Service::~Service() { *alive_ = false; }
+Service::~Service() {
+    *alive_ = false;
+    {
+        std::lock_guard lock(state_mutex_);
+        stopping_ = true;
+        state_cv_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
+}
 
 void Service::route(std::string pattern, std::string method, Privilege privilege, Handler handler) {
     auto segs = split(pattern, '/', true);
@@ -131,27 +147,116 @@ const DeviceInfo* Service::find_device(std::string_view id) {
     return nullptr;
 }
 
-std::string Service::etag_of(const ojson& body) {
+namespace {
+
+std::string serialise(const ojson& body) {
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// "#ComputerSystem.v1_20_0.ComputerSystem" → "ComputerSystem"; "" without @odata.type.
+std::string schema_of(const ojson& body) {
+    if (!body.is_object()) return "";
+    auto t = body.find("@odata.type");
+    if (t == body.end() || !t->is_string()) return "";
+    auto type = t->get<std::string>();
+    return type.substr(type.find_last_of('.') + 1);
+}
+
+}  // namespace
+
+std::string Service::etag_of_text(std::string_view text) {
     uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
+    for (unsigned char c : text) {
         h ^= c;
         h *= 1099511628211ULL;
     }
     return fmt::format("\"{:016X}\"", h);
 }
 
+std::string Service::etag_of(const ojson& body) {
+    return etag_of_text(serialise(body));
+}
+
+void Service::cached_get(Context& c, Reply& r, const std::string& stamp, const std::function<void(Reply&)>& build) {
+    const auto& path = c.request.path;
+    if (!stamp.empty()) {
+        auto it = render_cache_.find(path);
+        if (it != render_cache_.end() && it->second.stamp == stamp) {
+            ++render_hits_;
+            r.rendered = it->second.body;
+            return;
+        }
+    }
+    build(r);
+    if (stamp.empty() || r.status != 200 || !r.body.is_object() || !r.headers.empty()) return;
+    auto rb = std::make_shared<RenderedBody>();
+    rb->text = serialise(r.body);
+    rb->etag = etag_of_text(rb->text);
+    rb->schema = schema_of(r.body);
+    if (render_cache_.size() >= 4096) render_cache_.clear();  // bounded: ids come from the device list
+    render_cache_[path] = {stamp, rb};
+    r.rendered = std::move(rb);
+}
+
+bool password_matches(const std::string& stored, std::string_view password) {
+    if (stored.empty()) return false;
+    if (stored[0] == '$') {
+        // A crypt(3) hash ($6$ SHA-512, $5$, $y$ yescrypt, $2b$ ...): hash the attempt with its salt.
+        std::string attempt(password);
+        crypt_data data{};
+        const char* h = crypt_r(attempt.c_str(), stored.c_str(), &data);
+        if (!h || h[0] == '*') return false;  // "*0"/"*1": the hash could not be used
+        std::string_view got(h);
+        return got.size() == stored.size() && CRYPTO_memcmp(got.data(), stored.data(), got.size()) == 0;
+    }
+    return stored.size() == password.size() && CRYPTO_memcmp(stored.data(), password.data(), password.size()) == 0;
+}
+
+namespace {
+
+std::string sha256_text(std::string_view s) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
+    return to_hex(std::span<const uint8_t>(md, len));
+}
+
+}  // namespace
+
 const Account* Service::check_password(std::string_view user, std::string_view password) const {
+    // A crypt(3) hash costs milliseconds (SHA-512: 5000 rounds) and Basic auth sends the password
+    // with every request: remember recent successes by a digest of (hash, user, password).
+    auto now = std::chrono::steady_clock::now();
     const Account* found = nullptr;
     for (auto& a : config_.accounts) {
-        bool same_user = a.username.size() == user.size() && CRYPTO_memcmp(a.username.data(), user.data(), user.size()) == 0;
-        bool same_pw = a.password.size() == password.size() &&
-                       CRYPTO_memcmp(a.password.data(), password.data(), password.size()) == 0;
-        if (same_user && same_pw && !a.password.empty()) found = &a;
+        bool same_user =
+            a.username.size() == user.size() && CRYPTO_memcmp(a.username.data(), user.data(), user.size()) == 0;
+        if (!same_user) continue;
+        if (a.password.empty() || a.password[0] != '$') {
+            if (password_matches(a.password, password)) found = &a;
+            continue;
+        }
+        std::string key = sha256_text(a.password + '\0' + std::string(user) + '\0' + std::string(password));
+        std::lock_guard lock(verified_mutex_);
+        auto it = verified_.find(key);
+        if (it != verified_.end() && now - it->second < std::chrono::minutes(5)) {
+            found = &a;
+            continue;
+        }
+        if (password_matches(a.password, password)) {
+            if (verified_.size() >= 256) verified_.clear();
+            verified_[key] = now;
+            found = &a;
+        }
     }
     return found;
 }
 
 namespace {
+
+int64_t unix_seconds(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
 
 std::string random_hex(size_t bytes) {
     std::vector<unsigned char> b(bytes);
@@ -205,21 +310,151 @@ Session* Service::create_session(const std::string& user, const std::string& rol
     Session s;
     s.id = random_hex(8);
     s.token = random_token();
+    s.token_hash = sha256_text(s.token);
     s.username = user;
     s.role = role;
     s.last_used = now;
+    s.last_used_wall = std::chrono::system_clock::now();
+    s.persisted_use = now;
     s.client = client;
     sessions_.push_back(std::move(s));
+    save_sessions();
     return &sessions_.back();
 }
 
 bool Service::delete_session(const std::string& id) {
     auto before = sessions_.size();
     std::erase_if(sessions_, [&](const Session& s) { return s.id == id; });
-    return sessions_.size() != before;
+    if (sessions_.size() == before) return false;
+    save_sessions();
+    return true;
 }
 
-std::vector<Session> Service::sessions() const { return sessions_; }
+void Service::save_state_key(const char* key, nlohmann::json value) {
+    std::lock_guard lock(state_mutex_);
+    pending_state_[key] = std::move(value);
+    state_cv_.notify_all();
+}
+
+void Service::writer_loop() {
+    std::unique_lock lock(state_mutex_);
+    for (;;) {
+        state_cv_.wait(lock, [&] { return stopping_ || !pending_state_.empty(); });
+        if (pending_state_.empty()) return;  // stopping, all written
+        auto batch = std::move(pending_state_);
+        pending_state_.clear();
+        writing_ = true;
+        const bool stopping = stopping_;
+        lock.unlock();
+        try {
+            auto st = backend_.load_service_state();
+            if (!st.is_object()) st = nlohmann::json::object();
+            for (auto& [k, v] : batch) st[k] = k == "Tasks" && v.is_null() ? tasks_json() : std::move(v);
+            backend_.store_service_state(st);
+        } catch (const std::exception& e) {
+            log::warn("redfish service state not saved: {}", e.what());
+        }
+        if (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // coalesce bursts
+        lock.lock();
+        writing_ = false;
+        state_cv_.notify_all();
+    }
+}
+
+void Service::flush_state() {
+    std::unique_lock lock(state_mutex_);
+    state_cv_.wait(lock, [&] { return pending_state_.empty() && !writing_; });
+}
+
+void Service::save_sessions() {
+    auto list = nlohmann::json::array();
+    for (const auto& s : sessions_)
+        list.push_back({{"Id", s.id},
+                        {"TokenSHA256", s.token_hash},
+                        {"UserName", s.username},
+                        {"RoleId", s.role},
+                        {"Client", s.client},
+                        {"LastUsed", unix_seconds(s.last_used_wall)}});
+    save_state_key("Sessions", std::move(list));
+}
+
+nlohmann::json Service::tasks_json() const {
+    auto list = nlohmann::json::array();
+    std::lock_guard lock(task_mutex_);
+    for (const auto& [n, t] : tasks_)
+        list.push_back({{"Id", t.id},
+                        {"Name", t.name},
+                        {"TaskState", t.state},
+                        {"TaskStatus", t.status},
+                        {"PercentComplete", t.percent},
+                        {"Message", t.message},
+                        {"StartTime", t.start_time},
+                        {"EndTime", t.end_time}});
+    return list;
+}
+
+// Only marks the tasks dirty: the writer thread serialises them (no per-request cost).
+void Service::save_tasks() {
+    save_state_key("Tasks", nullptr);
+}
+
+void Service::load_persistent(std::chrono::steady_clock::time_point mono) {
+    auto st = backend_.load_service_state();
+    if (!st.is_object()) return;
+    auto wall = std::chrono::system_clock::now();
+    auto timeout = std::chrono::seconds(session_timeout_s_);
+    if (auto it = st.find("Sessions"); it != st.end() && it->is_array()) {
+        for (const auto& j : *it) {
+            if (!j.is_object()) continue;
+            Session s;
+            s.id = j.value("Id", "");
+            s.token_hash = j.value("TokenSHA256", "");
+            s.username = j.value("UserName", "");
+            s.role = j.value("RoleId", "");
+            s.client = j.value("Client", "");
+            s.last_used_wall =
+                std::chrono::system_clock::time_point(std::chrono::seconds(j.value("LastUsed", int64_t{0})));
+            auto idle = wall - s.last_used_wall;
+            if (s.id.empty() || s.token_hash.size() != 64 || idle > timeout || idle.count() < 0) continue;
+            // The account must still exist with the same role.
+            bool valid = false;
+            for (const auto& a : config_.accounts) valid |= a.username == s.username && a.role == s.role;
+            if (!valid) continue;
+            s.last_used = mono - std::chrono::duration_cast<std::chrono::steady_clock::duration>(idle);
+            s.persisted_use = s.last_used;
+            sessions_.push_back(std::move(s));
+        }
+    }
+    if (auto it = st.find("Tasks"); it != st.end() && it->is_array()) {
+        std::lock_guard lock(task_mutex_);
+        for (const auto& j : *it) {
+            if (!j.is_object()) continue;
+            Task t;
+            t.id = j.value("Id", "");
+            auto n = parse_uint(t.id, 1u << 30);
+            if (!n) continue;
+            t.name = j.value("Name", "");
+            t.state = j.value("TaskState", "Completed");
+            t.status = j.value("TaskStatus", "OK");
+            t.percent = j.value("PercentComplete", 0);
+            t.message = j.value("Message", "");
+            t.start_time = j.value("StartTime", "");
+            t.end_time = j.value("EndTime", "");
+            if (t.state != "Completed" && t.state != "Exception") {
+                t.state = "Exception";
+                t.status = "Critical";
+                t.message = "interrupted: mb-redfish restarted while the task ran";
+                t.end_time = iso_time(wall);
+            }
+            tasks_[static_cast<int>(*n)] = t;
+            next_task_ = std::max(next_task_, static_cast<int>(*n) + 1);
+        }
+    }
+}
+
+std::vector<Session> Service::sessions() const {
+    return sessions_;
+}
 
 const Session* Service::find_session(const std::string& id) const {
     for (auto& s : sessions_)
@@ -229,39 +464,46 @@ const Session* Service::find_session(const std::string& id) const {
 
 void Service::set_session_timeout(int s) {
     session_timeout_s_ = s;
-    auto st = backend_.load_service_state();
-    if (!st.is_object()) st = nlohmann::json::object();
-    st["SessionTimeout"] = s;
-    backend_.store_service_state(st);
+    save_state_key("SessionTimeout", s);
 }
 
 std::string Service::create_task(const std::string& name, std::chrono::system_clock::time_point now) {
-    std::lock_guard lock(task_mutex_);
-    int n = next_task_++;
+    int n;
+    {
+        std::lock_guard lock(task_mutex_);
+        n = next_task_++;
+    }
     Task t;
     t.id = std::to_string(n);
     t.name = name;
     t.start_time = iso_time(now);
-    tasks_[n] = t;
-    while (tasks_.size() > 200) tasks_.erase(tasks_.begin());
+    {
+        std::lock_guard lock(task_mutex_);
+        tasks_[n] = t;
+        while (tasks_.size() > 200) tasks_.erase(tasks_.begin());
+    }
+    save_tasks();
     return t.id;
 }
 
 void Service::update_task(const std::string& id, int percent, bool finished, bool ok, const std::string& message) {
-    std::lock_guard lock(task_mutex_);
-    auto n = parse_uint(id, 1u << 30);
-    if (!n) return;
-    auto it = tasks_.find(static_cast<int>(*n));
-    if (it == tasks_.end()) return;
-    auto& t = it->second;
-    t.percent = std::clamp(percent, 0, 100);
-    if (!message.empty()) t.message = message;
-    if (finished) {
-        t.state = ok ? "Completed" : "Exception";
-        t.status = ok ? "OK" : "Critical";
-        if (ok) t.percent = 100;
-        t.end_time = iso_time(std::chrono::system_clock::now());
+    {
+        std::lock_guard lock(task_mutex_);
+        auto n = parse_uint(id, 1u << 30);
+        if (!n) return;
+        auto it = tasks_.find(static_cast<int>(*n));
+        if (it == tasks_.end()) return;
+        auto& t = it->second;
+        t.percent = std::clamp(percent, 0, 100);
+        if (!message.empty()) t.message = message;
+        if (finished) {
+            t.state = ok ? "Completed" : "Exception";
+            t.status = ok ? "OK" : "Critical";
+            if (ok) t.percent = 100;
+            t.end_time = iso_time(std::chrono::system_clock::now());
+        }
     }
+    if (finished) save_tasks();  // progress steps stay in memory: no write per percent
 }
 
 std::optional<Task> Service::task(const std::string& id) const {
@@ -292,18 +534,28 @@ void Service::authenticate(Context& ctx, Reply& r, bool& ok, std::chrono::steady
     const auto& req = ctx.request;
     auto timeout = std::chrono::seconds(session_timeout_s_);
     if (auto token = req.header("X-Auth-Token")) {
+        const auto hash = sha256_text(*token);
         for (auto& s : sessions_) {
-            if (s.token.size() == token->size() && CRYPTO_memcmp(s.token.data(), token->data(), token->size()) == 0) {
+            if (s.token_hash.size() == hash.size() &&
+                CRYPTO_memcmp(s.token_hash.data(), hash.data(), hash.size()) == 0) {
                 if (mono - s.last_used > timeout) break;
                 s.last_used = mono;
+                s.last_used_wall = std::chrono::system_clock::now();
                 ctx.username = s.username;
                 ctx.role = s.role;
                 ctx.session_id = s.id;
                 ok = true;
+                // The sliding timeout survives a restart to within a minute, at one write a minute.
+                if (mono - s.persisted_use > std::chrono::seconds(60)) {
+                    s.persisted_use = mono;
+                    save_sessions();
+                }
                 return;
             }
         }
+        auto n = sessions_.size();
         std::erase_if(sessions_, [&](const Session& s) { return mono - s.last_used > timeout; });
+        if (sessions_.size() != n) save_sessions();
         messages::no_valid_session(r);
         r.header("WWW-Authenticate", "Basic realm=\"mb-redfish\"");
         return;
@@ -411,15 +663,17 @@ http::Response Service::handle_at(const http::Request& req, std::chrono::system_
             if (git != m->route->methods.end()) {
                 Reply current;
                 git->second.handler(hctx, current);
-                auto tag = etag_of(current.body);
+                auto tag = current.rendered ? current.rendered->etag : etag_of(current.body);
                 bool matched = false;
                 for (auto& t : split(*req.header("If-Match"), ',', true)) {
                     auto tt = std::string(trim(t));
                     matched |= tt == "*" || tt == tag;
                 }
                 if (!current.ok() || !matched) {
-                    if (!current.ok()) r = current;
-                    else messages::precondition_failed(r);
+                    if (!current.ok())
+                        r = current;
+                    else
+                        messages::precondition_failed(r);
                     return finish(req, r, allow, false);
                 }
             }
@@ -442,22 +696,30 @@ http::Response Service::finish(const http::Request& req, Reply& r, const std::st
     res.headers.add("OData-Version", "4.0");
     res.headers.add("Cache-Control", "no-cache");
     if (!allow.empty() && (is_get || r.status == 405)) res.headers.add("Allow", allow);
-    bool has_body = !r.body.is_null();
     for (auto& [k, v] : r.headers) res.headers.add(k, v);
-    if (has_body && !res.headers.has("Content-Type")) {
+    std::string etag, schema;
+    if (r.rendered) {
         res.headers.add("Content-Type", "application/json;charset=utf-8");
-        res.body = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    } else if (has_body && r.body.is_string()) {
-        res.body = r.body.get<std::string>();
-    }
-    if (is_get && r.status == 200 && has_body && r.body.is_object()) {
-        res.headers.add("ETag", etag_of(r.body));
-        if (auto t = r.body.find("@odata.type"); t != r.body.end() && t->is_string()) {
-            // "#ComputerSystem.v1_20_0.ComputerSystem" → /redfish/v1/JsonSchemas/ComputerSystem
-            auto type = t->get<std::string>();
-            auto name = type.substr(type.find_last_of('.') + 1);
-            res.headers.add("Link", fmt::format("</redfish/v1/JsonSchemas/{}>; rel=describedby", name));
+        res.body = r.rendered->text;
+        etag = r.rendered->etag;
+        schema = r.rendered->schema;
+    } else if (!r.body.is_null()) {
+        if (!res.headers.has("Content-Type")) {
+            res.headers.add("Content-Type", "application/json;charset=utf-8");
+            res.body = serialise(r.body);
+            if (r.status == 200 && r.body.is_object()) {
+                etag = etag_of_text(res.body);
+                schema = schema_of(r.body);
+            }
+        } else if (r.body.is_string()) {
+            res.body = r.body.get<std::string>();
         }
+    }
+    if (is_get && r.status == 200 && !etag.empty()) {
+        res.headers.add("ETag", etag);
+        // /redfish/v1/JsonSchemas/ComputerSystem
+        if (!schema.empty())
+            res.headers.add("Link", fmt::format("</redfish/v1/JsonSchemas/{}>; rel=describedby", schema));
     }
     if (req.method == "HEAD") {
         res.content_length = res.body.size();
@@ -475,7 +737,9 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
                        tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-ojson odata_link(const std::string& uri) { return ojson{{"@odata.id", uri}}; }
+ojson odata_link(const std::string& uri) {
+    return ojson{{"@odata.id", uri}};
+}
 
 bool only_known(Reply& r, const ojson& body, std::initializer_list<const char*> allowed, const std::string& prefix) {
     for (auto it = body.begin(); it != body.end(); ++it) {
@@ -489,6 +753,8 @@ bool only_known(Reply& r, const ojson& body, std::initializer_list<const char*> 
     return true;
 }
 
-std::string json_text(const ojson& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string json_text(const ojson& v) {
+    return v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 }  // namespace mb::redfish

@@ -4,11 +4,13 @@
 // then the handler of the resource family (service_root, sessions/accounts, systems, bios,
 // chassis, managers, update service, tasks), then the common response headers and ETag.
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http/message.hpp"
@@ -22,8 +24,8 @@ const char* privilege_name(Privilege p);
 
 struct Account {
     std::string username;
-    std::string password;
-    std::string role;  // Administrator | Operator | ReadOnly
+    std::string password;  // plain text, or a crypt(3) hash ("$6$salt$...")
+    std::string role;      // Administrator | Operator | ReadOnly
 };
 
 struct ServiceConfig {
@@ -31,20 +33,26 @@ struct ServiceConfig {
     int session_timeout_s = 1800;
     size_t max_sessions = 64;
     size_t max_body = 65536;
-    std::string service_uuid;           // ServiceRoot.UUID
+    std::string service_uuid;  // ServiceRoot.UUID
     std::string manager_id = "mb-redfish";
     bool allow_credentials_over_http = false;  // accept Basic/session creation on plain HTTP
 };
+
+// Constant-time check of a password against a stored plain text or crypt(3) hash.
+bool password_matches(const std::string& stored, std::string_view password);
 
 // Role → privileges; empty for an unknown role.
 std::vector<Privilege> role_privileges(std::string_view role);
 
 struct Session {
     std::string id;
-    std::string token;
+    std::string token;       // only right after creation (never stored)
+    std::string token_hash;  // SHA-256 hex of the token: what is compared and persisted
     std::string username;
     std::string role;
     std::chrono::steady_clock::time_point last_used;
+    std::chrono::system_clock::time_point last_used_wall;  // for state/redfish/service.json
+    std::chrono::steady_clock::time_point persisted_use;   // last_used as last written
     std::string client;
 };
 
@@ -111,10 +119,20 @@ public:
     std::vector<Task> tasks() const;
     Progress task_progress(const std::string& id);
 
-    // A stable, strong ETag of a JSON body.
+    // A stable, strong ETag of a JSON body (of its compact serialisation).
     static std::string etag_of(const nlohmann::ordered_json& body);
+    static std::string etag_of_text(std::string_view text);
+
+    // GET of a resource whose body depends only on `stamp`: answers from the rendering cached for
+    // the request path while the stamp is unchanged (an empty stamp disables caching), else builds
+    // it with `build` and caches it when it is a 200.
+    void cached_get(Context& c, Reply& r, const std::string& stamp, const std::function<void(Reply&)>& build);
+    size_t render_cache_hits() const { return render_hits_; }
 
     const Account* check_password(std::string_view user, std::string_view password) const;
+
+    // Waits until sessions/tasks queued for state/redfish/service.json are written.
+    void flush_state();
 
 private:
     struct Route;
@@ -129,10 +147,33 @@ private:
     std::vector<DeviceInfo> devices_;
     std::vector<Session> sessions_;
     int session_timeout_s_;
+    // Sessions and tasks live in state/redfish/service.json (Sessions, Tasks) so a restart keeps
+    // them; a task that was running when the service stopped reads back as interrupted.
+    void load_persistent(std::chrono::steady_clock::time_point mono);
+    void save_sessions();
+    void save_tasks();
+    nlohmann::json tasks_json() const;
+    // Writes go through one writer thread that coalesces them: requests never wait for the disk.
+    void save_state_key(const char* key, nlohmann::json value);
+    void writer_loop();
+    mutable std::mutex verified_mutex_;
+    mutable std::map<std::string, std::chrono::steady_clock::time_point> verified_;  // crypt(3) successes
+    std::mutex state_mutex_;
+    std::condition_variable state_cv_;
+    std::map<std::string, nlohmann::json> pending_state_;  // key → value still to write
+    bool writing_ = false;
+    bool stopping_ = false;
+    std::thread writer_;
     mutable std::mutex task_mutex_;
     std::map<int, Task> tasks_;
     int next_task_ = 1;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    struct CachedRendering {
+        std::string stamp;
+        std::shared_ptr<const RenderedBody> body;
+    };
+    std::map<std::string, CachedRendering> render_cache_;  // by request path
+    size_t render_hits_ = 0;
 };
 
 // Resource families register their routes.

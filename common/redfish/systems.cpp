@@ -20,9 +20,10 @@ namespace {
 
 constexpr const char* kSystems = "/redfish/v1/Systems";
 const std::vector<std::string> kResetTypes = {"On", "ForceOff", "ForceRestart", "PowerCycle"};
-const std::vector<std::string> kAllResetTypes = {"On", "ForceOff", "GracefulShutdown", "GracefulRestart",
-                                                 "ForceRestart", "Nmi", "ForceOn", "PushPowerButton",
-                                                 "PowerCycle", "Suspend", "Pause", "Resume", "FullPowerCycle"};
+const std::vector<std::string> kAllResetTypes = {
+    "On",    "ForceOff", "GracefulShutdown", "GracefulRestart", "ForceRestart",
+    "Nmi",   "ForceOn",  "PushPowerButton",  "PowerCycle",      "Suspend",
+    "Pause", "Resume",   "FullPowerCycle"};
 
 std::string system_uuid(const DeviceInfo& d) {
     // The Pi's SMBIOS system GUID: Data1 = board revision, node = MAC (what UEFI sends as DHCP option 97).
@@ -65,22 +66,26 @@ Cpu cpu_of(const json& inv, const DeviceInfo& d) {
             if (j["frequency"].is_number())
                 c.mhz = static_cast<int>(j["frequency"].get<double>());
             else if (j["frequency"].is_string())
-                c.mhz = static_cast<int>(parse_uint(split(j["frequency"].get<std::string>(), '.')[0], 100000).value_or(c.mhz));
+                c.mhz = static_cast<int>(
+                    parse_uint(split(j["frequency"].get<std::string>(), '.')[0], 100000).value_or(c.mhz));
         }
     }
     return c;
 }
 
-ojson power_state(const PowerInfo& p) { return p.state.empty() ? ojson(nullptr) : ojson(p.state); }
+ojson power_state(const PowerInfo& p) {
+    return p.state.empty() ? ojson(nullptr) : ojson(p.state);
+}
 
-std::string health_of(const PowerInfo& p) { return p.state.empty() ? "Warning" : p.health; }
+std::string health_of(const PowerInfo& p) {
+    return p.state.empty() ? "Warning" : p.health;
+}
 
-void get_system(Context& c, Reply& r, const DeviceInfo& d) {
+void get_system(Context& c, Reply& r, const DeviceInfo& d, const PowerInfo& power) {
     auto& backend = c.service.backend();
-    auto power = backend.power(d);
-    auto fw = backend.load_firmware(d.mac);
+    auto view = uefi::merged(backend.base_variables(), backend.load_firmware(d.mac));
     auto st = backend.load_state(d.mac);
-    auto boot = read_boot_override(fw, st);
+    auto boot = read_boot_override(view, st);
     auto inv = inventory_of(c, d);
     auto cpu = cpu_of(inv, d);
     std::string base = fmt::format("{}/{}", kSystems, d.id);
@@ -127,10 +132,26 @@ const DeviceInfo* device_or_404(Context& c, Reply& r) {
 void patch_system(Context& c, Reply& r) {
     auto* d = device_or_404(c, r);
     if (!d) return;
-    static const char* read_only[] = {"Id", "Name", "SystemType", "Manufacturer", "Model", "SerialNumber", "UUID",
-                                      "BiosVersion", "PowerState", "Status", "ProcessorSummary", "MemorySummary",
-                                      "Processors", "EthernetInterfaces", "SimpleStorage", "Bios", "Links",
-                                      "Actions", "@odata.id", "@odata.type"};
+    static const char* read_only[] = {"Id",
+                                      "Name",
+                                      "SystemType",
+                                      "Manufacturer",
+                                      "Model",
+                                      "SerialNumber",
+                                      "UUID",
+                                      "BiosVersion",
+                                      "PowerState",
+                                      "Status",
+                                      "ProcessorSummary",
+                                      "MemorySummary",
+                                      "Processors",
+                                      "EthernetInterfaces",
+                                      "SimpleStorage",
+                                      "Bios",
+                                      "Links",
+                                      "Actions",
+                                      "@odata.id",
+                                      "@odata.type"};
     for (auto it = c.body.begin(); it != c.body.end(); ++it) {
         if (it.key() == "Boot") continue;
         bool ro = false;
@@ -143,11 +164,16 @@ void patch_system(Context& c, Reply& r) {
     }
     if (!c.body.contains("Boot")) return messages::property_missing(r, "Boot");
     auto& backend = c.service.backend();
-    auto fw = backend.load_firmware(d->mac);
+    auto base = backend.base_variables();
     auto st = backend.load_state(d->mac);
-    auto fw_before = fw, st_before = st;
-    if (!apply_boot_patch(r, c.body["Boot"], fw, st, d->mac)) return;
-    if (fw != fw_before) backend.store_firmware(d->mac, fw);
+    auto st_before = st;
+    bool ok = false;
+    backend.edit_firmware(d->mac, [&](efi::Variables& fw) {
+        auto before = fw;
+        ok = apply_boot_patch(r, c.body["Boot"], fw, base, st, d->mac);
+        return ok && fw != before;
+    });
+    if (!ok) return;
     if (st != st_before) backend.store_state(d->mac, st);
     r.status = 204;
 }
@@ -166,8 +192,8 @@ void reset_system(Context& c, Reply& r) {
         return messages::action_parameter_value_not_in_list(r, type, "ResetType", action);
     if (!d->has_power || std::find(kResetTypes.begin(), kResetTypes.end(), type) == kResetTypes.end())
         return messages::action_parameter_not_supported(r, type, action);
-    ResetType t = type == "On"         ? ResetType::on
-                  : type == "ForceOff" ? ResetType::force_off
+    ResetType t = type == "On"             ? ResetType::on
+                  : type == "ForceOff"     ? ResetType::force_off
                   : type == "ForceRestart" ? ResetType::force_restart
                                            : ResetType::power_cycle;
     auto id = c.service.create_task(fmt::format("Reset {} {}", d->id, type), c.now);
@@ -194,7 +220,8 @@ std::string safe_id(std::string s) {
 }
 
 // Interfaces: (Id, MAC, speed) from the inventory, else the device's own MAC.
-std::vector<std::tuple<std::string, std::string, std::optional<int>>> interfaces_of(const json& inv, const DeviceInfo& d) {
+std::vector<std::tuple<std::string, std::string, std::optional<int>>> interfaces_of(const json& inv,
+                                                                                    const DeviceInfo& d) {
     std::vector<std::tuple<std::string, std::string, std::optional<int>>> out;
     if (inv.contains("interfaces") && inv["interfaces"].is_array())
         for (auto& i : inv["interfaces"]) {
@@ -226,7 +253,13 @@ void register_systems(Service& s) {
         r.body = collection(kSystems, "ComputerSystemCollection", "Computer System Collection", members);
     });
     s.route(std::string(kSystems) + "/{}", "GET", Privilege::login, [](Context& c, Reply& r) {
-        if (auto* d = device_or_404(c, r)) get_system(c, r, *d);
+        auto* d = device_or_404(c, r);
+        if (!d) return;
+        auto& backend = c.service.backend();
+        auto power = backend.power(*d);  // never waits for the switch
+        auto stamp = backend.stamp(d->mac);
+        if (!stamp.empty()) stamp += "|" + power.state + "|" + power.health;
+        c.service.cached_get(c, r, stamp, [&](Reply& out) { get_system(c, out, *d, power); });
     });
     s.route(std::string(kSystems) + "/{}", "PATCH", Privilege::configure_components, patch_system);
     s.route(std::string(kSystems) + "/{}/Actions/ComputerSystem.Reset", "POST", Privilege::configure_components,
@@ -236,7 +269,8 @@ void register_systems(Service& s) {
         auto* d = device_or_404(c, r);
         if (!d) return;
         auto base = fmt::format("{}/{}/Processors", kSystems, d->id);
-        r.body = collection(base, "ProcessorCollection", "Processors Collection", ojson::array({odata_link(base + "/CPU0")}));
+        r.body = collection(base, "ProcessorCollection", "Processors Collection",
+                            ojson::array({odata_link(base + "/CPU0")}));
     });
     s.route(std::string(kSystems) + "/{}/Processors/{}", "GET", Privilege::login, [](Context& c, Reply& r) {
         auto* d = device_or_404(c, r);
@@ -263,7 +297,8 @@ void register_systems(Service& s) {
         if (!d) return;
         auto base = fmt::format("{}/{}/EthernetInterfaces", kSystems, d->id);
         ojson members = ojson::array();
-        for (auto& [id, mac, speed] : interfaces_of(inventory_of(c, *d), *d)) members.push_back(odata_link(base + "/" + id));
+        for (auto& [id, mac, speed] : interfaces_of(inventory_of(c, *d), *d))
+            members.push_back(odata_link(base + "/" + id));
         r.body = collection(base, "EthernetInterfaceCollection", "Ethernet Interface Collection", members);
     });
     s.route(std::string(kSystems) + "/{}/EthernetInterfaces/{}", "GET", Privilege::login, [](Context& c, Reply& r) {
@@ -287,7 +322,8 @@ void register_systems(Service& s) {
         auto* d = device_or_404(c, r);
         if (!d) return;
         auto base = fmt::format("{}/{}/SimpleStorage", kSystems, d->id);
-        r.body = collection(base, "SimpleStorageCollection", "Simple Storage Collection", ojson::array({odata_link(base + "/1")}));
+        r.body = collection(base, "SimpleStorageCollection", "Simple Storage Collection",
+                            ojson::array({odata_link(base + "/1")}));
     });
     s.route(std::string(kSystems) + "/{}/SimpleStorage/{}", "GET", Privilege::login, [](Context& c, Reply& r) {
         auto* d = device_or_404(c, r);

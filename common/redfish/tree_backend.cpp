@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <condition_variable>
 #include <deque>
@@ -10,8 +11,11 @@
 #include <thread>
 
 #include "config/atomic_file.hpp"
+#include "config/file_lock.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "efi/render.hpp"
+#include "efi/vars_json.hpp"
 #include "log/log.hpp"
 
 namespace mb::redfish {
@@ -67,67 +71,17 @@ bool url_safe(const std::string& s) {
     return s != "." && s != "..";
 }
 
-}  // namespace
-
-struct TreeBackend::Shared {
-    std::mutex mutex;
-    std::shared_ptr<const config::Snapshot> snapshot;
-    std::condition_variable idle;
-    std::unique_ptr<poe::Fleet> fleet;
-    struct Queue {
-        std::deque<std::function<void()>> jobs;
-        bool running = false;
-        std::string phase;  // PoweringOn / PoweringOff while an action runs
-    };
-    std::map<std::string, Queue> queues;  // by dashed MAC
-    struct Cached {
-        PowerInfo info;
-        std::chrono::steady_clock::time_point at;
-    };
-    std::map<std::string, Cached> cache;
-    int busy = 0;
-    std::string version;
-    fs::file_time_type version_mtime{};
-
-    poe::Fleet& fleet_locked() {
-        if (!fleet) fleet = std::make_unique<poe::Fleet>(snapshot);
-        return *fleet;
-    }
-};
-
-TreeBackend::TreeBackend(std::shared_ptr<const config::Snapshot> snapshot)
-    : tree_(snapshot->tree), shared_(std::make_shared<Shared>()) {
-    set_snapshot(std::move(snapshot));
+// "<mtime ns>.<size>.<inode>" of a file, "-" when absent.
+std::string file_stamp(const fs::path& p) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return "-";
+    return fmt::format("{}.{}.{}", static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                       static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino));
 }
 
-TreeBackend::~TreeBackend() { drain(); }
-
-void TreeBackend::set_snapshot(std::shared_ptr<const config::Snapshot> snapshot) {
-    std::unique_ptr<poe::Fleet> fleet;
-    try {
-        fleet = std::make_unique<poe::Fleet>(snapshot);
-    } catch (const Error& e) {
-        log::error("poe settings: {} (power actions unavailable until fixed)", e.what());
-    }
-    std::lock_guard lock(shared_->mutex);
-    shared_->snapshot = std::move(snapshot);
-    shared_->fleet = std::move(fleet);
-    shared_->cache.clear();
-}
-
-void TreeBackend::drain() {
-    std::unique_lock lock(shared_->mutex);
-    shared_->idle.wait(lock, [&] { return shared_->busy == 0; });
-}
-
-std::vector<DeviceInfo> TreeBackend::devices() {
-    std::shared_ptr<const config::Snapshot> snap;
-    {
-        std::lock_guard lock(shared_->mutex);
-        snap = shared_->snapshot;
-    }
+std::vector<DeviceInfo> device_infos(const config::Snapshot& snap) {
     std::vector<DeviceInfo> out;
-    for (const auto& [mac, rec] : snap->devices) {
+    for (const auto& [mac, rec] : snap.devices) {
         DeviceInfo d;
         d.mac = mac;
         d.id = rec.id();
@@ -141,47 +95,217 @@ std::vector<DeviceInfo> TreeBackend::devices() {
     return out;
 }
 
-PowerInfo TreeBackend::power(const DeviceInfo& d) {
-    auto key = d.mac.dashed();
-    auto now = std::chrono::steady_clock::now();
+}  // namespace
+
+struct TreeBackend::Shared {
+    std::mutex mutex;
+    std::shared_ptr<const config::Snapshot> snapshot;
+    std::condition_variable idle;
+    std::unique_ptr<poe::Fleet> fleet;
+    struct Queue {
+        std::deque<std::function<void()>> jobs;
+        bool running = false;
+        std::string phase;  // PoweringOn / PoweringOff while an action runs
+    };
+    std::map<std::string, Queue> queues;  // power actions, by dashed MAC
+    // Last power state read per device (dashed MAC), refreshed in the background.
+    struct Cached {
+        PowerInfo info;
+        std::chrono::steady_clock::time_point at{};
+        bool valid = false;    // read at least once
+        bool pending = false;  // a refresh is queued or running
+    };
+    std::map<std::string, Cached> cache;
+    // Status readers: one worker per switch while refreshes are queued, so an unreachable switch
+    // delays only the devices behind it (and never the I/O thread).
+    struct Poller {
+        std::deque<device::Mac> macs;
+        bool running = false;
+    };
+    std::map<std::string, Poller> pollers;  // by switch name
+    uint64_t generation = 0;                // bumped whenever a cached power state changes
+    uint64_t snapshot_generation = 0;       // bumped by set_snapshot
+    uint64_t write_generation = 0;          // bumped by our own writes of device files
+    struct Stamp {
+        std::string text;
+        std::chrono::steady_clock::time_point at;
+        uint64_t writes = 0;
+    };
+    std::map<std::string, Stamp> stamps;  // by dashed MAC
+    std::vector<DeviceInfo> devices;      // of the current snapshot
+    std::string base_stamp;               // file_stamp() of the base image base_vars come from
+    efi::Variables base_vars;
+    int busy = 0;
+    std::string version;
+    fs::file_time_type version_mtime{};
+
+    // Reads the port now (on a worker thread) and stores the result.
+    static void read_power(const std::shared_ptr<Shared>& shared, const device::Mac& mac);
+    // Queues a background read of mac's port (no-op while one is pending). Caller holds mutex.
+    static void schedule_locked(const std::shared_ptr<Shared>& shared, const device::Mac& mac);
+    void store_locked(const std::string& key, const PowerInfo& p) {
+        auto& c = cache[key];
+        if (!c.valid || c.info.state != p.state || c.info.health != p.health || c.info.detail != p.detail) ++generation;
+        c.info = p;
+        c.at = std::chrono::steady_clock::now();
+        c.valid = true;
+    }
+};
+
+void TreeBackend::Shared::read_power(const std::shared_ptr<Shared>& shared, const device::Mac& mac) {
+    auto key = mac.dashed();
     std::shared_ptr<poe::Driver> driver;
     std::optional<poe::PortRef> port;
-    {
-        std::lock_guard lock(shared_->mutex);
-        auto q = shared_->queues.find(key);
-        if (q != shared_->queues.end() && !q->second.phase.empty()) return {q->second.phase, "OK", "transition"};
-        auto c = shared_->cache.find(key);
-        auto ttl = c != shared_->cache.end() && c->second.info.state.empty() ? std::chrono::seconds(5) : std::chrono::seconds(1);
-        if (c != shared_->cache.end() && now - c->second.at < ttl) return c->second.info;
-        if (!d.has_power) return {"", "Warning", "no power port configured"};
-        try {
-            if (!shared_->fleet) throw config_error("the poe settings are unusable (see the log)");
-            auto& fleet = *shared_->fleet;
-            port = fleet.locate(d.mac);
-            if (port) driver = fleet.driver(port->switch_name);
-        } catch (const Error& e) {
-            PowerInfo p{"", "Critical", e.what()};
-            shared_->cache[key] = {p, now};
-            return p;
-        }
-    }
     PowerInfo p;
-    if (!driver || !port) {
-        p = {"", "Warning", "no power port configured"};
-    } else {
-        try {
+    try {
+        {
+            std::lock_guard lock(shared->mutex);
+            if (!shared->fleet) throw config_error("the poe settings are unusable (see the log)");
+            port = shared->fleet->locate(mac);
+            if (port) driver = shared->fleet->driver(port->switch_name);
+        }
+        if (!driver || !port) {
+            p = {"", "Warning", "no power port configured"};
+        } else {
             auto st = driver->status(*port);
             p.state = power_name(st.power);
             p.health = st.power == poe::Power::fault ? "Critical" : "OK";
             p.detail = st.detail;
-        } catch (const Error& e) {
-            p = {"", "Critical", e.what()};
-            log::warn("power state of {}: {}", d.id, e.what());
         }
+    } catch (const std::exception& e) {
+        p = {"", "Critical", e.what()};
+        log::warn("power state of {}: {}", key, e.what());
+    }
+    std::lock_guard lock(shared->mutex);
+    shared->store_locked(key, p);
+}
+
+void TreeBackend::Shared::schedule_locked(const std::shared_ptr<Shared>& shared, const device::Mac& mac) {
+    auto& c = shared->cache[mac.dashed()];
+    if (c.pending) return;
+    std::string sw;
+    try {
+        if (shared->fleet)
+            if (auto port = shared->fleet->locate(mac)) sw = port->switch_name;
+    } catch (const std::exception&) {
+    }
+    c.pending = true;
+    auto& poller = shared->pollers[sw];
+    poller.macs.push_back(mac);
+    if (poller.running) return;
+    poller.running = true;
+    // Not counted in `busy`: a reader stuck on a dead switch must not hold up shutdown (the
+    // thread owns `shared`, so it may outlive the backend).
+    std::thread([shared, sw] {
+        for (;;) {
+            device::Mac next;
+            {
+                std::lock_guard lock(shared->mutex);
+                auto& pl = shared->pollers[sw];
+                if (pl.macs.empty()) {
+                    pl.running = false;
+                    return;
+                }
+                next = pl.macs.front();
+                pl.macs.pop_front();
+            }
+            read_power(shared, next);
+            std::lock_guard lock(shared->mutex);
+            shared->cache[next.dashed()].pending = false;
+        }
+    }).detach();
+}
+
+TreeBackend::TreeBackend(std::shared_ptr<const config::Snapshot> snapshot)
+    : tree_(snapshot->tree), shared_(std::make_shared<Shared>()) {
+    set_snapshot(std::move(snapshot));
+}
+
+TreeBackend::~TreeBackend() {
+    drain();
+}
+
+void TreeBackend::set_snapshot(std::shared_ptr<const config::Snapshot> snapshot) {
+    std::unique_ptr<poe::Fleet> fleet;
+    try {
+        fleet = std::make_unique<poe::Fleet>(snapshot);
+    } catch (const Error& e) {
+        log::error("poe settings: {} (power actions unavailable until fixed)", e.what());
     }
     std::lock_guard lock(shared_->mutex);
-    shared_->cache[key] = {p, std::chrono::steady_clock::now()};
-    return p;
+    shared_->snapshot = std::move(snapshot);
+    shared_->fleet = std::move(fleet);
+    ++shared_->generation;
+    ++shared_->snapshot_generation;
+    shared_->devices = device_infos(*shared_->snapshot);
+    // Read every configured port now, so the first GET already knows the power state.
+    for (const auto& [mac, rec] : shared_->snapshot->devices)
+        if (!rec.power.switch_name.empty() && rec.power.port > 0) Shared::schedule_locked(shared_, mac);
+}
+
+void TreeBackend::drain() {
+    std::unique_lock lock(shared_->mutex);
+    shared_->idle.wait(lock, [&] { return shared_->busy == 0; });
+}
+
+std::vector<DeviceInfo> TreeBackend::devices() {
+    std::lock_guard lock(shared_->mutex);
+    return shared_->devices;
+}
+
+std::string TreeBackend::stamp(const device::Mac& mac) {
+    // Four stat() calls per GET cost more than the rest of a cached answer: they are repeated at
+    // most every kStampMaxAge per device. Our own writes bump write_generation, so they are seen
+    // at once; other writers (mb-tftp consuming BootNext, mb-efivars, mb-http's inventory) within
+    // kStampMaxAge.
+    auto key = mac.dashed();
+    auto now = std::chrono::steady_clock::now();
+    uint64_t gen, writes;
+    {
+        std::lock_guard lock(shared_->mutex);
+        gen = shared_->snapshot_generation;
+        writes = shared_->write_generation;
+        auto it = shared_->stamps.find(key);
+        if (it != shared_->stamps.end() && it->second.writes == writes && now - it->second.at < kStampMaxAge)
+            return it->second.text;
+    }
+    auto name = key + ".json";
+    auto text = fmt::format("{}|{}|{}|{}|{}|{}", gen, writes, file_stamp(tree_.firmware_json(mac)),
+                            file_stamp(tree_.state_dir("redfish") / "devices" / name),
+                            file_stamp(tree_.state_dir("http") / "inventory" / name), file_stamp(base_store()));
+    std::lock_guard lock(shared_->mutex);
+    if (shared_->stamps.size() > 4096) shared_->stamps.clear();
+    shared_->stamps[key] = {text, now, writes};
+    return text;
+}
+
+void TreeBackend::wrote() {
+    std::lock_guard lock(shared_->mutex);
+    ++shared_->write_generation;
+}
+
+PowerInfo TreeBackend::power(const DeviceInfo& d) {
+    // Never touches a switch: answers from the last reading and queues a background re-read when
+    // it is older than kPowerMaxAge (kPowerErrorRetry after a failed read). A reading older than
+    // kPowerStale (the switch has not answered since) no longer counts as the state.
+    auto key = d.mac.dashed();
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(shared_->mutex);
+    auto q = shared_->queues.find(key);
+    if (q != shared_->queues.end() && !q->second.phase.empty()) return {q->second.phase, "OK", "transition"};
+    if (!d.has_power) return {"", "Warning", "no power port configured"};
+    auto& c = shared_->cache[key];
+    auto age = now - c.at;
+    auto max_age = c.valid && c.info.state.empty() ? kPowerErrorRetry : kPowerMaxAge;
+    if (!c.valid || age >= max_age) Shared::schedule_locked(shared_, d.mac);
+    if (!c.valid) return {"", "Warning", "power state not read yet"};
+    if (age >= kPowerStale) return {"", "Warning", "no answer from the switch since the last reading"};
+    return c.info;
+}
+
+uint64_t TreeBackend::power_generation() {
+    std::lock_guard lock(shared_->mutex);
+    return shared_->generation;
 }
 
 bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) {
@@ -193,6 +317,7 @@ bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
         auto set_phase = [&](const std::string& p) {
             std::lock_guard lock(shared->mutex);
             shared->queues[key].phase = p;
+            ++shared->generation;
         };
         try {
             std::shared_ptr<poe::Driver> driver;
@@ -208,20 +333,20 @@ bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
                 driver = fleet.driver(port.switch_name);
                 opts = fleet.cycle_options();
             }
-            progress(10, false, true, fmt::format("{} {} via {}:{}", reset_name(type), id, port.switch_name, port.port));
+            progress(10, false, true,
+                     fmt::format("{} {} via {}:{}", reset_name(type), id, port.switch_name, port.port));
             switch (type) {
                 case ResetType::on: {
                     set_phase("PoweringOn");
                     driver->on(port);
-                    poe::CycleOptions wait = opts;
-                    wait.off_delay = std::chrono::milliseconds(0);
                     // Wait until the port delivers power (PoweringOn meanwhile).
                     auto deadline = std::chrono::steady_clock::now() + opts.timeout;
                     for (;;) {
                         auto st = driver->status(port);
                         if (st.power == poe::Power::on) break;
                         if (st.power == poe::Power::fault)
-                            throw Error(kExitUnavailable, fmt::format("port {}:{} reports a fault", port.switch_name, port.port));
+                            throw Error(kExitUnavailable,
+                                        fmt::format("port {}:{} reports a fault", port.switch_name, port.port));
                         if (std::chrono::steady_clock::now() > deadline)
                             throw Error(kExitUnavailable, fmt::format("no power on {}:{} after {} ms", port.switch_name,
                                                                       port.port, opts.timeout.count()));
@@ -246,18 +371,15 @@ bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
                     break;
                 }
             }
-            {
-                std::lock_guard lock(shared->mutex);
-                shared->cache.erase(key);
-            }
+            // Read the port right after the action, so the Task completes with PowerState current.
+            Shared::read_power(shared, mac);
+            set_phase("");
             progress(100, true, true, fmt::format("{} {} done", reset_name(type), id));
             log::info("{}: {} done", id, reset_name(type));
         } catch (const std::exception& e) {
-            {
-                std::lock_guard lock(shared->mutex);
-                shared->cache.erase(key);
-            }
             log::error("{}: {} failed: {}", id, reset_name(type), e.what());
+            Shared::read_power(shared, mac);
+            set_phase("");
             progress(100, true, false, fmt::format("{} {} failed: {}", reset_name(type), id, e.what()));
         }
     };
@@ -265,6 +387,7 @@ bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
     auto& q = shared->queues[key];
     if (q.jobs.size() >= kMaxQueuedActions) return false;
     q.jobs.push_back(std::move(job));
+    ++shared->generation;
     if (q.running) return true;
     q.running = true;
     ++shared->busy;
@@ -278,6 +401,7 @@ bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
                 if (q.jobs.empty()) {
                     q.running = false;
                     q.phase.clear();
+                    ++shared->generation;
                     --shared->busy;
                     shared->idle.notify_all();
                     return;
@@ -291,10 +415,51 @@ bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) 
     return true;
 }
 
-json TreeBackend::load_firmware(const device::Mac& mac) { return read_json(tree_.firmware_json(mac)); }
+efi::Variables TreeBackend::load_firmware(const device::Mac& mac) {
+    auto path = tree_.firmware_json(mac);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return {};
+    return efi::load_vars_json(path.string());
+}
 
-void TreeBackend::store_firmware(const device::Mac& mac, const json& doc) {
-    config::write_file_atomic(tree_.firmware_json(mac), doc.dump(4) + "\n");
+void TreeBackend::store_firmware(const device::Mac& mac, const efi::Variables& vars) {
+    config::write_file_atomic(tree_.firmware_json(mac), efi::export_json(vars));
+    wrote();
+}
+
+void TreeBackend::edit_firmware(const device::Mac& mac, const std::function<bool(efi::Variables&)>& edit) {
+    // The same lock mb-efivars --device and mb-tftp's BootNext consumption take.
+    auto path = tree_.firmware_json(mac);
+    fs::create_directories(path.parent_path());
+    config::FileLock lock(path, config::FileLock::Mode::exclusive, std::chrono::seconds(10));
+    auto vars = load_firmware(mac);
+    if (edit(vars)) store_firmware(mac, vars);
+}
+
+fs::path TreeBackend::base_store() const {
+    // firmware/RPI_EFI.fd (what mb-tftp renders onto); a QEMU lab's AAVMF varstore otherwise.
+    std::error_code ec;
+    auto rpi = tree_.base_firmware();
+    if (fs::exists(rpi, ec)) return rpi;
+    auto aavmf = tree_.firmware_dir() / "AAVMF_VARS.fd";
+    return fs::exists(aavmf, ec) ? aavmf : rpi;
+}
+
+efi::Variables TreeBackend::base_variables() {
+    auto path = base_store();
+    auto st = file_stamp(path);
+    if (st == "-") return {};
+    std::lock_guard lock(shared_->mutex);
+    if (st != shared_->base_stamp) {
+        shared_->base_stamp = st;
+        shared_->base_vars = {};
+        try {
+            shared_->base_vars = efi::BaseImage::load(path.string())->store().vars;
+        } catch (const Error& e) {
+            log::warn("base image: {} (boot options are chosen from the device's variables only)", e.what());
+        }
+    }
+    return shared_->base_vars;
 }
 
 json TreeBackend::load_state(const device::Mac& mac) {
@@ -303,9 +468,12 @@ json TreeBackend::load_state(const device::Mac& mac) {
 
 void TreeBackend::store_state(const device::Mac& mac, const json& doc) {
     config::write_file_atomic(tree_.state_dir("redfish") / "devices" / (mac.dashed() + ".json"), doc.dump(2) + "\n");
+    wrote();
 }
 
-json TreeBackend::load_service_state() { return read_json(tree_.state_dir("redfish") / "service.json"); }
+json TreeBackend::load_service_state() {
+    return read_json(tree_.state_dir("redfish") / "service.json");
+}
 
 void TreeBackend::store_service_state(const json& doc) {
     config::write_file_atomic(tree_.state_dir("redfish") / "service.json", doc.dump(2) + "\n");
@@ -385,15 +553,16 @@ void TreeBackend::update_base_firmware(const std::string& uri, Progress progress
             curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &d);
             CURLcode rc = curl_easy_perform(curl);
             curl_easy_cleanup(curl);
-            if (rc != CURLE_OK) throw Error(kExitUnavailable, fmt::format("download of {} failed: {}", uri, curl_easy_strerror(rc)));
+            if (rc != CURLE_OK)
+                throw Error(kExitUnavailable, fmt::format("download of {} failed: {}", uri, curl_easy_strerror(rc)));
             // An RPI_EFI.fd holds EFI firmware volumes: "_FVH" at offset 40 of a volume header.
             if (d.data.size() < 0x10000 || d.data.find("_FVH") == std::string::npos)
                 throw data_error(fmt::format("{} is not a UEFI firmware image (no _FVH volume signature)", uri));
             progress(90, false, true, "installing firmware/RPI_EFI.fd");
             config::write_file_atomic(base, d.data);
             auto v = uefi_image_version(d.data);
-            progress(100, true, true, fmt::format("base UEFI image replaced ({} bytes{}{})", d.data.size(),
-                                                  v.empty() ? "" : ", ", v));
+            progress(100, true, true,
+                     fmt::format("base UEFI image replaced ({} bytes{}{})", d.data.size(), v.empty() ? "" : ", ", v));
         } catch (const std::exception& e) {
             log::error("SimpleUpdate {}: {}", uri, e.what());
             progress(100, true, false, e.what());

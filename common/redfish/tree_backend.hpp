@@ -1,8 +1,9 @@
 #pragma once
 // Backend over the config tree: the effective device records of a config Snapshot, power through
-// mb-poe's drivers (one worker thread per device while actions are queued, so requests return at
-// once), firmware/<mac>.json, state/redfish/ (devices/<mac>.json, service.json),
-// state/http/inventory/<mac>.json (written by mb-http), and the base image firmware/RPI_EFI.fd.
+// mb-poe's drivers (one worker thread per device while actions are queued, one status reader per
+// switch while reads are queued: requests never wait for a switch), firmware/<mac>.json, state/redfish/
+// (devices/<mac>.json, service.json), state/http/inventory/<mac>.json (written by mb-http), and the base image
+// firmware/RPI_EFI.fd.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -24,8 +25,10 @@ public:
     std::vector<DeviceInfo> devices() override;
     PowerInfo power(const DeviceInfo& d) override;
     bool reset(const DeviceInfo& d, ResetType type, Progress progress) override;
-    nlohmann::json load_firmware(const device::Mac& mac) override;
-    void store_firmware(const device::Mac& mac, const nlohmann::json& doc) override;
+    efi::Variables load_firmware(const device::Mac& mac) override;
+    void store_firmware(const device::Mac& mac, const efi::Variables& vars) override;
+    efi::Variables base_variables() override;
+    void edit_firmware(const device::Mac& mac, const std::function<bool(efi::Variables&)>& edit) override;
     nlohmann::json load_state(const device::Mac& mac) override;
     void store_state(const device::Mac& mac, const nlohmann::json& doc) override;
     nlohmann::json load_service_state() override;
@@ -33,6 +36,17 @@ public:
     nlohmann::json inventory(const device::Mac& mac) override;
     void update_base_firmware(const std::string& uri, Progress progress) override;
     std::string base_firmware_version() override;
+    std::string stamp(const device::Mac& mac) override;
+
+    // A reading of a port is re-read in the background once older than kPowerMaxAge
+    // (kPowerErrorRetry when the last read failed); older than kPowerStale it no longer counts.
+    static constexpr auto kPowerMaxAge = std::chrono::milliseconds(1000);
+    static constexpr auto kPowerErrorRetry = std::chrono::milliseconds(5000);
+    static constexpr auto kPowerStale = std::chrono::milliseconds(30000);
+    // How long a device's file stamps are reused before the files are stat()ed again.
+    static constexpr auto kStampMaxAge = std::chrono::milliseconds(100);
+    // Bumped whenever a cached power state or an action phase changes (tests).
+    uint64_t power_generation();
 
     // A new snapshot after a reload (SIGHUP / tree change); drivers are re-created lazily.
     void set_snapshot(std::shared_ptr<const config::Snapshot> snapshot);
@@ -42,6 +56,8 @@ public:
     struct Shared;
 
 private:
+    void wrote();                              // our own write of a device file: stamps are stale at once
+    std::filesystem::path base_store() const;  // the base image whose variables devices' merge over
     config::Tree tree_;
     std::shared_ptr<Shared> shared_;
 };

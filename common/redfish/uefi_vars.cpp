@@ -2,52 +2,52 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "efi/guid.hpp"
 
 namespace mb::redfish::uefi {
 
 namespace {
 
-std::vector<uint8_t> le16(uint16_t v) { return {static_cast<uint8_t>(v), static_cast<uint8_t>(v >> 8)}; }
+using efi::DevicePath;
+using efi::DevicePathNode;
 
-void append(std::vector<uint8_t>& out, const std::vector<uint8_t>& more) { out.insert(out.end(), more.begin(), more.end()); }
+constexpr uint8_t kMsg = efi::node_type::kMessaging;
+constexpr uint8_t kSubMac = 0x0B, kSubIpv4 = 0x0C, kSubIpv6 = 0x0D, kSubUri = 0x18;
 
-// Device path nodes: (type, subtype, payload start, length)
-struct Node {
-    uint8_t type, sub;
-    size_t off, len;
-};
-
-std::vector<Node> nodes(const std::vector<uint8_t>& p) {
-    std::vector<Node> out;
-    size_t i = 0;
-    while (i + 4 <= p.size()) {
-        size_t len = p[i + 2] | p[i + 3] << 8;
-        if (len < 4 || i + len > p.size()) break;
-        out.push_back({p[i], p[i + 1], i, len});
-        if (p[i] == 0x7f && p[i + 1] == 0xff) break;
-        i += len;
-    }
-    return out;
-}
-
-const std::vector<uint8_t> kUiAppPath = *parse_hex(
-    "0407140037aa159a55d54e4ab54186391ff681640406140021aa2c4614760345836e8ab6f46623317fff0400");
+// gEfiNetworkDeviceListGuid: `_NDL`, the NICs the network stack found (multi-instance path).
+const efi::Guid kNetworkDeviceList = *efi::Guid::parse("e622443c-284e-4b47-a984-fd66b482dac0");
+// The RPi "UiApp" option: Fv(ui fv)/FvFile(UiApp), attributes 0x109 (ACTIVE | HIDDEN | APP).
+const std::vector<uint8_t> kUiAppPath =
+    *parse_hex("0407140037aa159a55d54e4ab54186391ff681640406140021aa2c4614760345836e8ab6f46623317fff0400");
 const std::vector<uint8_t> kUiAppFile = *parse_hex("21aa2c4614760345836e8ab6f4662331");
 
-std::vector<uint8_t> mac_ipv4_path(const device::Mac& mac, bool http) {
-    std::vector<uint8_t> p = {0x03, 0x0b, 37, 0};
-    for (int i = 0; i < 32; ++i) p.push_back(i < 6 ? mac.bytes()[i] : 0);
-    p.push_back(1);  // IfType Ethernet
-    std::vector<uint8_t> ip(27, 0);
-    ip[0] = 0x03;
-    ip[1] = 0x0c;
-    ip[2] = 27;
-    append(p, ip);
-    if (http) append(p, {0x03, 0x18, 4, 0});  // empty Uri() = take the URI from DHCP
-    append(p, {0x7f, 0xff, 4, 0});
-    return p;
+bool is(const DevicePathNode& n, uint8_t type, uint8_t sub) {
+    return n.type == type && n.subtype == sub;
+}
+
+bool mac_matches(const DevicePathNode& n, const device::Mac& mac) {
+    return is(n, kMsg, kSubMac) && n.data.size() >= 6 &&
+           std::equal(mac.bytes().begin(), mac.bytes().end(), n.data.begin());
+}
+
+// Index of the MAC() node of `mac` in nodes, if any.
+std::optional<size_t> mac_index(const std::vector<DevicePathNode>& nodes, const device::Mac& mac) {
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (mac_matches(nodes[i], mac)) return i;
+    return std::nullopt;
+}
+
+const DevicePath* boot_path(const efi::BootEntry& e) {
+    if (!e.option || e.option->paths.empty()) return nullptr;
+    return &e.option->paths[0];
+}
+
+bool has_node(const DevicePath& p, uint8_t type, uint8_t sub) {
+    return std::any_of(p.nodes().begin(), p.nodes().end(), [&](const DevicePathNode& n) { return is(n, type, sub); });
 }
 
 }  // namespace
@@ -69,223 +69,154 @@ std::optional<Target> parse_target(std::string_view n) {
     return std::nullopt;
 }
 
-json normalise(const json& doc) {
-    if (doc.is_null()) return json{{"version", 2}, {"variables", json::array()}};
-    if (!doc.is_object() || !doc.contains("variables") || !doc["variables"].is_array())
-        throw data_error("firmware JSON is not a virt-fw-vars document (no \"variables\" array)");
-    return doc;
+efi::Variables merged(const efi::Variables& base, const efi::Variables& device) {
+    efi::Variables view = base;
+    for (const auto& v : device) view.set(v);
+    return view;
 }
 
-std::optional<std::vector<uint8_t>> get_var(const json& doc, std::string_view name, std::string_view guid) {
-    for (const auto& v : doc["variables"]) {
-        if (!v.is_object() || v.value("name", "") != name || !iequals(v.value("guid", ""), guid)) continue;
-        auto bytes = parse_hex(v.value("data", ""));
-        if (!bytes) throw data_error(fmt::format("firmware JSON: variable {} has malformed hex data", name));
-        return bytes;
-    }
-    return std::nullopt;
-}
-
-void set_var(json& doc, std::string_view name, std::string_view guid, const std::vector<uint8_t>& data, uint32_t attr) {
-    for (auto& v : doc["variables"]) {
-        if (v.is_object() && v.value("name", "") == name && iequals(v.value("guid", ""), guid)) {
-            v["data"] = to_hex(data);
-            v["attr"] = attr;
-            return;
-        }
-    }
-    doc["variables"].push_back(json{{"name", name}, {"guid", guid}, {"attr", attr}, {"data", to_hex(data)}});
-}
-
-bool remove_var(json& doc, std::string_view name, std::string_view guid) {
-    auto& vars = doc["variables"];
-    for (auto it = vars.begin(); it != vars.end(); ++it) {
-        if (it->is_object() && it->value("name", "") == name && iequals(it->value("guid", ""), guid)) {
-            vars.erase(it);
-            return true;
-        }
-    }
-    return false;
-}
-
-std::optional<Target> classify(const std::vector<uint8_t>& path, std::string_view description) {
+std::optional<Target> classify(const efi::LoadOption& option) {
+    if (option.paths.empty()) return std::nullopt;
+    const auto& p = option.paths[0];
     bool mac = false, uri = false, disk = false, uiapp = false;
-    for (auto& n : nodes(path)) {
-        if (n.type == 0x03 && n.sub == 0x0b) mac = true;
-        if (n.type == 0x03 && n.sub == 0x18) uri = true;
-        if ((n.type == 0x03 && (n.sub == 0x1a || n.sub == 0x1d || n.sub == 0x05 || n.sub == 0x12 || n.sub == 0x17 ||
-                                n.sub == 0x02)) ||
-            (n.type == 0x04 && n.sub == 0x01) || (n.type == 0x01 && n.sub == 0x04 && !mac))
+    for (const auto& n : p.nodes()) {
+        if (is(n, kMsg, kSubMac)) mac = true;
+        if (is(n, kMsg, kSubUri)) uri = true;
+        // SD/eMMC, USB, SATA, NVMe, SCSI, HD(), or a vendor hardware (controller) node before any MAC.
+        if ((n.type == kMsg && (n.subtype == 0x1a || n.subtype == 0x1d || n.subtype == 0x05 || n.subtype == 0x12 ||
+                                n.subtype == 0x17 || n.subtype == 0x02)) ||
+            is(n, efi::node_type::kMedia, 0x01) || (is(n, efi::node_type::kHardware, 0x04) && !mac))
             disk = true;
-        if (n.type == 0x04 && n.sub == 0x06 && n.len == 20 &&
-            std::equal(kUiAppFile.begin(), kUiAppFile.end(), path.begin() + n.off + 4))
-            uiapp = true;
+        if (is(n, efi::node_type::kMedia, 0x06) && n.data == kUiAppFile) uiapp = true;
     }
     if (uiapp) return Target::bios_setup;
     if (mac && uri) return Target::uefi_http;
     // RPi UEFI names HTTP boot options "UEFI HTTPv4 (MAC:...)" even when the Uri node is implied.
-    if (mac && description.find("HTTP") != std::string_view::npos) return Target::uefi_http;
+    if (mac && option.title().find("HTTP") != std::string::npos) return Target::uefi_http;
     if (mac) return Target::pxe;
     if (disk) return Target::hdd;
     return std::nullopt;
 }
 
-std::vector<BootEntry> boot_entries(const json& doc) {
-    std::vector<BootEntry> out;
-    for (const auto& v : doc["variables"]) {
-        if (!v.is_object()) continue;
-        std::string name = v.value("name", "");
-        if (name.size() != 8 || name.rfind("Boot", 0) != 0 || !iequals(v.value("guid", ""), kGlobalGuid)) continue;
-        auto hex = name.substr(4);
-        bool upper_hex = true;
-        for (char c : hex) upper_hex &= (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
-        if (!upper_hex) continue;  // edk2 ignores lower-case Boot#### names
-        auto data = parse_hex(v.value("data", ""));
-        if (!data || data->size() < 6) continue;
-        auto& d = *data;
-        BootEntry e;
-        e.number = static_cast<uint16_t>(std::stoul(hex, nullptr, 16));
-        e.attributes = d[0] | d[1] << 8 | d[2] << 16 | static_cast<uint32_t>(d[3]) << 24;
-        size_t fpl = d[4] | d[5] << 8;
-        size_t i = 6;
-        bool terminated = false;
-        while (i + 1 < d.size()) {
-            uint16_t ch = d[i] | d[i + 1] << 8;
-            i += 2;
-            if (ch == 0) {
-                terminated = true;
-                break;
-            }
-            e.description += ch < 0x80 ? static_cast<char>(ch) : '?';
-        }
-        if (!terminated || i + fpl > d.size()) continue;
-        e.path.assign(d.begin() + static_cast<long>(i), d.begin() + static_cast<long>(i + fpl));
-        e.kind = classify(e.path, e.description);
-        out.push_back(std::move(e));
+std::vector<DevicePathNode> nic_path(const efi::Variables& view, const device::Mac& mac) {
+    for (const auto& e : efi::boot_entries(view)) {
+        const auto* p = boot_path(e);
+        if (!p) continue;
+        if (auto i = mac_index(p->nodes(), mac))
+            return {p->nodes().begin(), p->nodes().begin() + static_cast<long>(*i) + 1};
     }
-    return out;
+    if (const auto* ndl = view.find(kNetworkDeviceList, u"_NDL")) {
+        try {
+            auto path = DevicePath::decode(ndl->data);
+            std::vector<DevicePathNode> instance;
+            for (const auto& n : path.nodes()) {
+                if (n.is_end_instance()) {
+                    instance.clear();
+                    continue;
+                }
+                instance.push_back(n);
+                if (mac_matches(n, mac)) return instance;
+            }
+        } catch (const Error&) {
+            // A malformed _NDL is the firmware's business; fall back to the Pi's own form.
+        }
+    }
+    // A fleet shares one base image and one hardware model: another NIC's network option (the
+    // machine the base was saved on) tells where the NIC sits, e.g. PciRoot(0x0)/Pci(0x1,0x0) on
+    // QEMU's virtio-net; on a Pi 4 that prefix is empty.
+    for (const auto& e : efi::boot_entries(view)) {
+        const auto* p = boot_path(e);
+        if (!p) continue;
+        for (size_t i = 0; i < p->nodes().size(); ++i) {
+            if (!is(p->nodes()[i], kMsg, kSubMac)) continue;
+            std::vector<DevicePathNode> nodes(p->nodes().begin(), p->nodes().begin() + static_cast<long>(i));
+            nodes.push_back(
+                DevicePath::mac_node(mac.bytes(), p->nodes()[i].data.size() > 32 ? p->nodes()[i].data[32] : 1));
+            return nodes;
+        }
+    }
+    return {DevicePath::mac_node(mac.bytes())};
 }
 
-std::optional<uint16_t> boot_next(const json& doc) {
-    auto v = get_var(doc, "BootNext", kGlobalGuid);
-    if (!v || v->size() != 2) return std::nullopt;
-    return static_cast<uint16_t>((*v)[0] | (*v)[1] << 8);
+efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac, Target t) {
+    auto nodes = nic_path(view, mac);
+    nodes.push_back(DevicePath::ipv4_dhcp_node());
+    if (t == Target::uefi_http) nodes.push_back(DevicePath::uri_node(""));  // empty Uri(): the URL comes from DHCP
+    return DevicePath(std::move(nodes));
 }
 
-std::vector<uint16_t> boot_order(const json& doc) {
-    std::vector<uint16_t> out;
-    auto v = get_var(doc, "BootOrder", kGlobalGuid);
-    if (!v) return out;
-    for (size_t i = 0; i + 1 < v->size(); i += 2) out.push_back(static_cast<uint16_t>((*v)[i] | (*v)[i + 1] << 8));
-    return out;
-}
-
-void set_boot_order(json& doc, const std::vector<uint16_t>& order) {
-    std::vector<uint8_t> data;
-    for (auto n : order) append(data, le16(n));
-    set_var(doc, "BootOrder", kGlobalGuid, data);
-}
-
-void set_boot_next(json& doc, std::optional<uint16_t> value) {
-    if (value)
-        set_var(doc, "BootNext", kGlobalGuid, le16(*value));
-    else
-        remove_var(doc, "BootNext", kGlobalGuid);
-}
-
-std::vector<uint8_t> encode_load_option(uint32_t attributes, std::string_view description,
-                                        const std::vector<uint8_t>& path) {
-    std::vector<uint8_t> out;
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(attributes >> (8 * i)));
-    append(out, le16(static_cast<uint16_t>(path.size())));
-    for (char c : description) append(out, le16(static_cast<uint8_t>(c)));
-    append(out, le16(0));
-    append(out, path);
-    return out;
-}
-
-std::optional<uint16_t> entry_for(json& doc, Target t, const device::Mac& mac) {
-    auto entries = boot_entries(doc);
-    auto order = boot_order(doc);
-    auto rank = [&](const BootEntry& e) {
+std::optional<uint16_t> entry_for(efi::Variables& device, const efi::Variables& base, Target t,
+                                  const device::Mac& mac) {
+    const auto view = merged(base, device);
+    const auto entries = efi::boot_entries(view);
+    const auto order = efi::boot_order(view);
+    const bool network = t == Target::pxe || t == Target::uefi_http;
+    auto rank = [&](const efi::BootEntry& e) {
         int r = 0;
         auto it = std::find(order.begin(), order.end(), e.number);
         r += it == order.end() ? 1000 : static_cast<int>(it - order.begin());
-        if (!(e.attributes & 1)) r += 10000;  // inactive
-        for (auto& n : nodes(e.path))
-            if (n.type == 0x03 && n.sub == 0x0d) r += 100000;  // IPv6 after IPv4
+        if (!e.option->active()) r += 10000;
+        if (has_node(*boot_path(e), kMsg, kSubIpv6)) r += 100000;  // IPv6 after IPv4
         return r;
     };
-    const BootEntry* best = nullptr;
-    for (auto& e : entries)
-        if (e.kind == t && (!best || rank(e) < rank(*best))) best = &e;
+    const efi::BootEntry* best = nullptr;
+    for (const auto& e : entries) {
+        const auto* p = boot_path(e);
+        if (!p || classify(*e.option) != t) continue;
+        // A network option boots through one NIC: only this device's (a base image saved on
+        // another Pi carries that Pi's MAC-keyed options).
+        if (network && !mac_index(p->nodes(), mac)) continue;
+        if (!best || rank(e) < rank(*best)) best = &e;
+    }
     if (best) return best->number;
     if (t == Target::hdd || t == Target::none) return std::nullopt;
-    // Create the option the Pi's BDS would create itself (it re-creates network options each boot).
-    uint16_t n = 0;
-    for (;; ++n) {
-        bool used = false;
-        for (auto& e : entries) used |= e.number == n;
-        if (!used) break;
-    }
-    std::vector<uint8_t> path;
-    std::string desc;
-    uint32_t attrs = 1;
+
+    efi::LoadOption o;
+    std::string title;
     if (t == Target::bios_setup) {
-        path = kUiAppPath;
-        desc = "UiApp";
-        attrs = 0x109;
+        o.attributes = 0x109;
+        title = "UiApp";
+        o.paths.push_back(DevicePath::decode(kUiAppPath));
     } else {
-        path = mac_ipv4_path(mac, t == Target::uefi_http);
-        desc = fmt::format("UEFI {}v4 (MAC:{})", t == Target::uefi_http ? "HTTP" : "PXE", mac.upper_bare());
+        o.attributes = efi::kLoadOptionActive;
+        title = efi::netboot_title(t == Target::uefi_http ? efi::NetbootKind::HttpV4 : efi::NetbootKind::PxeV4,
+                                   mac.bytes());
+        o.paths.push_back(netboot_path(view, mac, t));
     }
-    set_var(doc, fmt::format("Boot{:04X}", n), kGlobalGuid, encode_load_option(attrs, desc, path));
-    return n;
-}
-
-const std::vector<Setting>& settings() {
-    static const std::vector<Setting> all = {
-        {"RamLimitTo3GB", 1, 0, 1, {}, "1 = limit RAM to 3 GB (needed by some OSes), 0 = use all RAM"},
-        {"SystemTableMode", 0, 0, 2, {}, "0 = ACPI, 1 = ACPI + Devicetree, 2 = Devicetree"},
-        {"CpuClock", 1, 0, 3, {}, "0 = low, 1 = default, 2 = max, 3 = custom (CustomCpuClock)"},
-        {"CustomCpuClock", 1800, 100, 3000, {}, "CPU clock in MHz when CpuClock = 3"},
-        {"FanOnGpio", 0, 0, 19, {0, 18, 19}, "GPIO of a fan (0 = none)"},
-        {"FanTemp", 60, 50, 80, {}, "Fan switch-on temperature in degrees Celsius"},
-        {"XhciPci", 0, 0, 2, {}, "USB: 0 = XHCI, 1 = PCIe, 2 = PCIe (CM4)"},
-        {"SdIsArasan", 0, 0, 1, {}, "1 = SD card on the Arasan controller"},
-        {"MmcDisableMulti", 0, 0, 1, {}, "1 = disable multi-block transfers"},
-        {"MmcForce1Bit", 0, 0, 1, {}, "1 = force 1-bit SD mode"},
-        {"MmcForceDefaultSpeed", 0, 0, 1, {}, "1 = force default SD speed"},
-        {"MmcSdDefaultSpeedMHz", 25, 1, 200, {}, "SD default speed in MHz"},
-        {"MmcSdHighSpeedMHz", 50, 1, 200, {}, "SD high speed in MHz"},
-        {"MmcEnableDma", 1, 0, 1, {}, "1 = SD DMA enabled"},
-        {"DebugEnableJTAG", 0, 0, 1, {}, "1 = JTAG pins enabled"},
-        {"DisplayEnableSShot", 1, 0, 1, {}, "1 = screenshot key enabled"},
-    };
-    return all;
-}
-
-const Setting* find_setting(std::string_view name) {
-    for (auto& s : settings())
-        if (name == s.name) return &s;
-    return nullptr;
-}
-
-json attributes(const json& doc) {
-    json out = json::object();
-    for (auto& s : settings()) {
-        uint32_t v = s.default_value;
-        if (auto d = get_var(doc, s.name, kConfigDxeGuid); d && d->size() >= 4)
-            v = (*d)[0] | (*d)[1] << 8 | (*d)[2] << 16 | static_cast<uint32_t>((*d)[3]) << 24;
-        out[s.name] = v;
+    o.description.assign(title.begin(), title.end());
+    // A number free everywhere BDS looks: no Boot#### variable, not in BootOrder, not BootNext.
+    auto next = efi::boot_next(view);
+    for (uint32_t n = 0; n <= 0xFFFF; ++n) {
+        auto num = static_cast<uint16_t>(n);
+        if (view.find(efi::guids::kGlobal, efi::boot_var_name(num))) continue;
+        if (std::find(order.begin(), order.end(), num) != order.end() || next == num) continue;
+        efi::set_boot_entry(device, num, o);
+        return num;
     }
+    throw data_error("no free Boot#### number");
+}
+
+std::vector<const efi::SettingDef*> bios_settings() {
+    std::vector<const efi::SettingDef*> out;
+    for (const auto& d : efi::rpi_settings())
+        if (!d.read_only) out.push_back(&d);
     return out;
 }
 
-void set_attribute(json& doc, const Setting& s, uint32_t value) {
-    std::vector<uint8_t> d;
-    for (int i = 0; i < 4; ++i) d.push_back(static_cast<uint8_t>(value >> (8 * i)));
-    set_var(doc, s.name, kConfigDxeGuid, d);
+nlohmann::json attributes(const efi::Variables& view) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto* d : bios_settings()) {
+        nlohmann::json v;
+        try {
+            v = efi::get_setting(view, *d);
+        } catch (const Error&) {
+            // wrong size in the store: the firmware ignores it and uses its default
+        }
+        if (v.is_null())
+            v = d->type == efi::SettingType::Ucs2String ? nlohmann::json("") : nlohmann::json(d->default_value);
+        out[std::string(d->name)] = v;
+    }
+    return out;
 }
 
 }  // namespace mb::redfish::uefi

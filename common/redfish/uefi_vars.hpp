@@ -1,73 +1,53 @@
 #pragma once
-// The part of a device's UEFI variables that Redfish changes, on the virt-fw-vars JSON v2 document
-// kept in firmware/<mac>.json ({"version":2,"variables":[{"name","guid","attr","data"}]}):
-// Boot#### load options classified by what they boot, BootNext/BootOrder, and the Raspberry Pi
-// ConfigDxe settings that the Bios resource exposes. Pure: JSON in, JSON out.
+// The part of a device's UEFI variables that Redfish changes, on common/efi's variable sets. A
+// device's image is the base RPI_EFI.fd's variables with firmware/<mac>.json merged over them by
+// (GUID, name) — the "view" — and Redfish writes only into the device set: Boot#### load options
+// classified by what they boot, BootNext/BootOrder, and the Raspberry Pi ConfigDxe settings that
+// the Bios resource exposes. Pure: variables in, variables out.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "device/mac.hpp"
+#include "efi/boot.hpp"
+#include "efi/rpi_settings.hpp"
+#include "efi/variable.hpp"
 
 namespace mb::redfish::uefi {
-
-using json = nlohmann::json;
-
-inline constexpr const char* kGlobalGuid = "8be4df61-93ca-11d2-aa0d-00e098032b8c";
-inline constexpr const char* kConfigDxeGuid = "cd7cc258-31db-22e6-9f22-63b0b8eed6b5";
 
 // Redfish BootSourceOverrideTarget values that a Pi can honestly do.
 enum class Target { none, pxe, hdd, uefi_http, bios_setup };
 const char* target_name(Target t);
 std::optional<Target> parse_target(std::string_view redfish_name);
 
-struct BootEntry {
-    uint16_t number = 0;
-    uint32_t attributes = 0;
-    std::string description;
-    std::vector<uint8_t> path;  // FilePathList
-    std::optional<Target> kind;  // what it boots, when recognisable
-};
+// The base variables with the device's merged over them by (GUID, name), as the renderer does.
+efi::Variables merged(const efi::Variables& base, const efi::Variables& device);
 
-// An empty document when `doc` is null.
-json normalise(const json& doc);
+// What a load option boots, when recognisable (network: by its device path, whatever the MAC).
+std::optional<Target> classify(const efi::LoadOption& option);
 
-std::optional<std::vector<uint8_t>> get_var(const json& doc, std::string_view name, std::string_view guid);
-void set_var(json& doc, std::string_view name, std::string_view guid, const std::vector<uint8_t>& data,
-             uint32_t attr = 7);
-bool remove_var(json& doc, std::string_view name, std::string_view guid);
+// The NIC part of a netboot device path for mac, as the firmware builds it: the nodes up to and
+// including MAC() of an existing boot option on that NIC, else of the NIC's instance in the
+// network device list `_NDL`, else those of another NIC's network option with this MAC (same
+// hardware model, e.g. a base image saved on another machine), else MAC(mac,0x1) alone (the Pi 4's
+// GENET NIC has no parent node: its own PXE/HTTP options are MAC()/IPv4()[/Uri()]).
+std::vector<efi::DevicePathNode> nic_path(const efi::Variables& view, const device::Mac& mac);
 
-std::vector<BootEntry> boot_entries(const json& doc);  // throws mb::Error(kExitDataErr) on malformed JSON
-std::optional<uint16_t> boot_next(const json& doc);
-std::vector<uint16_t> boot_order(const json& doc);
-void set_boot_order(json& doc, const std::vector<uint16_t>& order);
-void set_boot_next(json& doc, std::optional<uint16_t> value);
+// The full netboot path the firmware uses for PXE (… /MAC()/IPv4()) or HTTP (… /MAC()/IPv4()/Uri()).
+efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac, Target t);
 
-// The entry that boots `t`: the first active one in BootOrder order, then any; IPv4 before IPv6.
-// For Pxe, UefiHttp and BiosSetup a missing entry is created (MAC()/IPv4()[/Uri()] or the UiApp
-// FvFile path); Hdd needs an existing disk entry (nullopt if none).
-std::optional<uint16_t> entry_for(json& doc, Target t, const device::Mac& mac);
-std::optional<Target> classify(const std::vector<uint8_t>& path, std::string_view description);
-std::vector<uint8_t> encode_load_option(uint32_t attributes, std::string_view description,
-                                        const std::vector<uint8_t>& path);
+// The Boot#### that boots `t` on this device: an existing option of the view (for Pxe/UefiHttp
+// one on this device's NIC; active ones in BootOrder order first, IPv4 before IPv6); else, for
+// Pxe, UefiHttp and BiosSetup, a new user-created option (no auto-create GUID, so BDS keeps it)
+// written into `device` under the lowest number that neither the view's Boot#### variables nor
+// its BootOrder/BootNext use. Hdd needs an existing disk option (nullopt if none).
+std::optional<uint16_t> entry_for(efi::Variables& device, const efi::Variables& base, Target t, const device::Mac& mac);
 
-// Raspberry Pi ConfigDxe settings exposed as Bios Attributes.
-struct Setting {
-    const char* name;
-    uint32_t default_value;
-    uint32_t min;
-    uint32_t max;
-    std::vector<uint32_t> allowed;  // when not empty, only these values
-    const char* help;
-};
-const std::vector<Setting>& settings();
-const Setting* find_setting(std::string_view name);
-// Current attribute values (defaults for absent variables).
-json attributes(const json& doc);
-// Writes one setting (u32 LE, attr 7, ConfigDxe GUID).
-void set_attribute(json& doc, const Setting& s, uint32_t value);
+// Bios Attributes: every writable typed RPi setting (common/efi/rpi_settings), its value in the
+// view or the firmware default.
+std::vector<const efi::SettingDef*> bios_settings();
+nlohmann::json attributes(const efi::Variables& view);
 
 }  // namespace mb::redfish::uefi

@@ -16,7 +16,8 @@ namespace {
 
 struct MemoryBackend : Backend {
     std::vector<DeviceInfo> devs;
-    std::map<std::string, json> firmware, state;
+    std::map<std::string, mb::efi::Variables> firmware;
+    std::map<std::string, json> state;
     json service_state;
     MemoryBackend() {
         DeviceInfo d;
@@ -31,8 +32,12 @@ struct MemoryBackend : Backend {
         p(100, true, true, "ok");
         return true;
     }
-    json load_firmware(const mb::device::Mac& m) override { return firmware.count(m.dashed()) ? firmware[m.dashed()] : json(); }
-    void store_firmware(const mb::device::Mac& m, const json& d) override { firmware[m.dashed()] = d; }
+    mb::efi::Variables load_firmware(const mb::device::Mac& m) override {
+        auto it = firmware.find(m.dashed());
+        return it == firmware.end() ? mb::efi::Variables{} : it->second;
+    }
+    void store_firmware(const mb::device::Mac& m, const mb::efi::Variables& d) override { firmware[m.dashed()] = d; }
+    mb::efi::Variables base_variables() override { return {}; }
     json load_state(const mb::device::Mac& m) override { return state.count(m.dashed()) ? state[m.dashed()] : json(); }
     void store_state(const mb::device::Mac& m, const json& d) override { state[m.dashed()] = d; }
     json load_service_state() override { return service_state; }
@@ -77,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!req.headers.has("Authorization")) req.headers.add("Authorization", "Basic YWRtaW46c2VjcmV0");
     auto res = service->handle(req);
     if (res.status < 200 || res.status > 599 || res.status == 500) __builtin_trap();  // 500 = a handler threw
-    if (!res.body.empty() && res.body[0] == '{' && json::parse(res.body, nullptr, false).is_discarded()) __builtin_trap();
+    if (!res.body.empty() && res.body[0] == '{' && json::parse(res.body, nullptr, false).is_discarded())
+        __builtin_trap();
     return 0;
 }

@@ -22,7 +22,18 @@ rwcommunity private 127.0.0.1
 createUser mbv3 SHA "authpass123" AES "privpass123"
 rwuser mbv3 priv
 pass_persist .1.3.6.1.2.1.105 $SRC/tests/integration/poe_pse_emu
+pass_persist .1.3.6.1.2.1.17 $SRC/tests/integration/poe_bridge_emu
+pass_persist .1.0.8802.1.1.2 $SRC/tests/integration/poe_bridge_emu
 CONF
+# What the switch learned: a Pi on port 2 (BRIDGE-MIB), one on port 6 (Q-BRIDGE-MIB), one on port 4
+# announced by LLDP (and also in the forwarding table on port 4), two MACs behind the uplink port 8,
+# and a MAC on port 12, which is not a PSE port.
+cat > "$LAB/bridge.json" <<'JSON'
+{"fdb": {"d8:3a:dd:5a:44:0c": 2, "dc:a6:32:01:02:04": 4, "00:11:22:33:44:55": 8, "00:11:22:33:44:66": 8,
+         "aa:00:00:00:00:0c": 12},
+ "qfdb": {"dc:a6:32:01:02:06": [1, 6]},
+ "lldp": {"4": "dc:a6:32:01:02:04"}}
+JSON
 cat > "$LAB/root/metal-boot.yaml" <<CONF
 poe:
   cycle_delay_ms: 300
@@ -42,6 +53,8 @@ poe:
 CONF
 printf 'power:\n  switch: sw1\n  port: 3\n' > "$LAB/root/devices/dc-a6-32-01-02-03.yaml"
 printf 'power:\n  switch: cmd\n  port: 7\n' > "$LAB/root/devices/dc-a6-32-01-02-07.yaml"
+printf 'name: pi-learned\n' > "$LAB/root/devices/d8-3a-dd-5a-44-0c.yaml"  # known device, port not yet
+export BRIDGE_TABLES=$LAB/bridge.json
 export MB_ROOT=$LAB/root PSE_STATE=$LAB/pse.json PSE_LOG=$LAB/pse.log PSE_PORTS=8 PSE_ON_DELAY=1
 SNMP_PERSISTENT_DIR=$LAB/persist $SNMPD -f -C -c "$LAB/snmpd.conf" -m "" -Lf "$LAB/snmpd.log" &
 SNMPD_PID=$!
@@ -104,4 +117,16 @@ grep -q '"power":"off"' "$LAB/out" || fail "command status: $(cat "$LAB/out")"
 expect_rc 0 "$BIN" cycle dc:a6:32:01:02:07
 grep -q '^on$' "$LAB/cmd-7" || fail "command cycle did not end on"
 expect_rc 69 "$BIN" on broken:1;          grep -q "relay offline" "$LAB/err" || fail "command error text"
-echo "PASS: mb-poe SNMP v2c/v3 and command driver"
+# discover: LLDP and bridge tables → (MAC, PSE port); uplink and non-PSE ports skipped
+expect_rc 0 "$BIN" --json discover sw1
+want='{"mac":"d8:3a:dd:5a:44:0c","port":"2","source":"snmp:dot1dTpFdb","switch":"sw1"}
+{"mac":"dc:a6:32:01:02:04","port":"4","source":"snmp:lldpRemTable","switch":"sw1"}
+{"mac":"dc:a6:32:01:02:06","port":"6","source":"snmp:dot1dTpFdb","switch":"sw1"}'
+got=$(/usr/bin/python3 -c 'import json,sys
+for l in sys.stdin: print(json.dumps(json.loads(l), sort_keys=True, separators=(",", ":")))' <"$LAB/out")
+[ "$got" = "$want" ] || fail "discover: $got"
+expect_rc 0 "$BIN" discover sw3 --write  # SNMPv3 too, and remembered in state/poe/devices/
+expect_rc 0 "$BIN" --json status d8:3a:dd:5a:44:0c
+grep -q '"port":"2"' "$LAB/out" || fail "learned port not used: $(cat "$LAB/out")"
+expect_rc 69 "$BIN" discover cmd  # the command driver cannot discover
+echo "PASS: mb-poe SNMP v2c/v3 and command driver, SNMP discovery"

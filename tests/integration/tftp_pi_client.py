@@ -362,12 +362,14 @@ def main():
         check(p[:2] == b"\0\5", "NUL inside the name is refused")
         c.close()
 
-        # 13. Per-device: dashed-MAC prefix and serial prefix get the rendered RPI_EFI.fd.
-        want = subprocess.run([TOOL, "--root", root, "render", "d8:3a:dd:5a:44:0c", "RPI_EFI.fd"],
-                              capture_output=True, check=True).stdout
+        # 13. Per-device: dashed-MAC prefix and serial prefix get the rendered RPI_EFI.fd. The
+        # fixture's variables carry BootNext, which the first completed boot consumes (mb-tftp
+        # removes it from the JSON): render what each fetch should get right before it.
         base = open(os.path.join(root, "firmware", "RPI_EFI.fd"), "rb").read()
-        check(len(want) == len(base), "rendered image has the base size")
         for prefix in ("d8-3a-dd-5a-44-0c", "5b154510"):
+            want = subprocess.run([TOOL, "--root", root, "render", "d8:3a:dd:5a:44:0c", "RPI_EFI.fd"],
+                                  capture_output=True, check=True).stdout
+            check(len(want) == len(base), "rendered image has the base size")
             c = Client(port)
             data, oack, _ = c.fetch(f"{prefix}/RPI_EFI.fd", [("tsize", 0), ("blksize", 1468), ("windowsize", 4)])
             check(data == want and oack.get("tsize") == str(len(want)),

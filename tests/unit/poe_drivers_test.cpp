@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/error.hpp"
 #include "poe/command_driver.hpp"
 #include "poe/settings.hpp"
+#include "poe/snmp_discover.hpp"
 #include "poe/snmp_driver.hpp"
 #include "poe/unifi_driver.hpp"
 
@@ -65,7 +67,8 @@ TEST_CASE("UniFi port_overrides read-modify-write keeps others and appends", "[p
     json dev = json::parse(R"({"port_overrides":[{"port_idx":1,"name":"up","poe_mode":"off"},
                                                  {"port_idx":5,"poe_mode":"auto","speed":100}]})");
     auto out = merged_port_overrides(dev, 5, "off");
-    CHECK(out == json::parse(R"([{"port_idx":1,"name":"up","poe_mode":"off"},{"port_idx":5,"poe_mode":"off","speed":100}])"));
+    CHECK(out ==
+          json::parse(R"([{"port_idx":1,"name":"up","poe_mode":"off"},{"port_idx":5,"poe_mode":"off","speed":100}])"));
     out = merged_port_overrides(dev, 7, "auto");
     CHECK(out.size() == 3);
     CHECK(out[2] == json::parse(R"({"port_idx":7,"poe_mode":"auto"})"));
@@ -120,4 +123,35 @@ TEST_CASE("poe settings from metal-boot.yaml's poe section", "[poe]") {
     noaddr.address.clear();
     CHECK_THROWS_WITH(from_config(noaddr), Catch::Contains("address"));
     CHECK(parse_pse_port("7", 2) == std::pair<uint32_t, uint32_t>{2, 7});
+}
+
+TEST_CASE("SNMP discovery from LLDP and bridge tables", "[poe]") {
+    using mb::poe::SnmpCell;
+    mb::poe::DiscoveryTables t;
+    auto fdb = [](std::vector<uint32_t> mac, long port) { return SnmpCell{std::move(mac), port, ""}; };
+    t.fdb = {fdb({0xd8, 0x3a, 0xdd, 0x5a, 0x44, 0x0c}, 2),
+             fdb({0, 0x11, 0x22, 0x33, 0x44, 0x55}, 8),  // two MACs on port 8: an uplink
+             fdb({0, 0x11, 0x22, 0x33, 0x44, 0x66}, 8),
+             fdb({0xaa, 0, 0, 0, 0, 0x0c}, 12),    // not a PSE port
+             fdb({0xdc, 0xa6, 0x32, 1, 2, 4}, 3),  // LLDP says port 4: LLDP wins
+             fdb({1, 2, 3}, 5)};                   // malformed index: ignored
+    t.qfdb = {SnmpCell{{1, 0xdc, 0xa6, 0x32, 1, 2, 6}, 6, ""}};
+    t.lldp_subtype = {SnmpCell{{0, 4, 1}, 4, ""}, SnmpCell{{0, 7, 1}, 7, ""}};
+    t.lldp_chassis = {SnmpCell{{0, 4, 1}, std::nullopt, std::string("\xdc\xa6\x32\x01\x02\x04", 6)},
+                      SnmpCell{{0, 7, 1}, std::nullopt, "sw-core"}};  // subtype local(7): not a MAC
+    t.pse_ports = std::set<uint32_t>{1, 2, 3, 4, 5, 6, 7, 8};
+    auto l = mb::poe::learn_from_tables("sw1", t);
+    REQUIRE(l.size() == 3);
+    CHECK(l[0].mac == "d8:3a:dd:5a:44:0c");
+    CHECK(l[0].port == "2");
+    CHECK(l[0].source == "snmp:dot1dTpFdb");
+    CHECK(l[1].mac == "dc:a6:32:01:02:04");
+    CHECK(l[1].port == "4");
+    CHECK(l[1].source == "snmp:lldpRemTable");
+    CHECK(l[2].mac == "dc:a6:32:01:02:06");
+    CHECK(l[2].port == "6");
+    CHECK(l[2].switch_name == "sw1");
+    // Without a PSE table every port counts.
+    t.pse_ports.reset();
+    CHECK(mb::poe::learn_from_tables("sw1", t).size() == 4);
 }

@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "efi/boot.hpp"
+#include "efi/render.hpp"
+#include "efi/vars_json.hpp"
 #include "redfish/service.hpp"
 #include "redfish/uefi_vars.hpp"
 #include "support.hpp"
@@ -16,7 +19,10 @@ struct FakeBackend : Backend {
     std::vector<DeviceInfo> devs;
     std::map<std::string, std::string> power_state;
     std::vector<std::string> resets;
-    std::map<std::string, json> firmware, state;
+    std::map<std::string, mb::efi::Variables> firmware;
+    std::map<std::string, json> state;
+    mb::efi::Variables base;
+    std::string stamp_value;  // "" = no render caching
     json service_state;
     json inv;
 
@@ -47,9 +53,16 @@ struct FakeBackend : Backend {
         p(100, true, true, "done");
         return true;
     }
-    json load_firmware(const mb::device::Mac& m) override { return firmware.count(m.dashed()) ? firmware[m.dashed()] : json(nullptr); }
-    void store_firmware(const mb::device::Mac& m, const json& d) override { firmware[m.dashed()] = d; }
-    json load_state(const mb::device::Mac& m) override { return state.count(m.dashed()) ? state[m.dashed()] : json(nullptr); }
+    mb::efi::Variables load_firmware(const mb::device::Mac& m) override {
+        auto it = firmware.find(m.dashed());
+        return it == firmware.end() ? mb::efi::Variables{} : it->second;
+    }
+    void store_firmware(const mb::device::Mac& m, const mb::efi::Variables& d) override { firmware[m.dashed()] = d; }
+    mb::efi::Variables base_variables() override { return base; }
+    std::string stamp(const mb::device::Mac&) override { return stamp_value; }
+    json load_state(const mb::device::Mac& m) override {
+        return state.count(m.dashed()) ? state[m.dashed()] : json(nullptr);
+    }
     void store_state(const mb::device::Mac& m, const json& d) override { state[m.dashed()] = d; }
     json load_service_state() override { return service_state; }
     void store_service_state(const json& d) override { service_state = d; }
@@ -58,11 +71,11 @@ struct FakeBackend : Backend {
     std::string base_firmware_version() override { return "v1.40"; }
 };
 
-json fixture_vars() {
-    std::ifstream in(mb::test::fixtures_dir() + "/efi/pi4-d83add5a440c.vars.json");
+mb::efi::Variables fixture_vars(const std::string& name = "pi4-d83add5a440c.vars.json") {
+    std::ifstream in(mb::test::fixtures_dir() + "/efi/" + name);
     std::stringstream ss;
     ss << in.rdbuf();
-    return json::parse(ss.str());
+    return mb::efi::import_json(ss.str());
 }
 
 struct Harness {
@@ -78,7 +91,8 @@ struct Harness {
         service = std::make_unique<Service>(c, backend);
     }
     mb::http::Response req(const std::string& method, const std::string& target, const std::string& body = "",
-                           const std::string& user = "admin", std::vector<std::pair<std::string, std::string>> hdrs = {}) {
+                           const std::string& user = "admin",
+                           std::vector<std::pair<std::string, std::string>> hdrs = {}) {
         mb::http::Request r;
         r.method = method;
         r.target = target;
@@ -173,6 +187,7 @@ TEST_CASE("roles: ReadOnly reads but gets 403 on writes; accounts are admin-only
     auto acct = Harness::body(h.req("GET", "/redfish/v1/AccountService/Accounts/ro", "", "ro"));
     CHECK(acct["Password"].is_null());
     CHECK(h.req("PATCH", "/redfish/v1/SessionService", R"({"SessionTimeout":600})").status == 204);
+    h.service->flush_state();
     CHECK(h.backend.service_state["SessionTimeout"] == 600);
     CHECK(h.req("PATCH", "/redfish/v1/SessionService", R"({"SessionTimeout":5})").status == 400);
 }
@@ -215,10 +230,11 @@ TEST_CASE("System: shape Ironic and sushy need", "[redfish]") {
     auto col = Harness::body(h.req("GET", "/redfish/v1/Systems"));
     CHECK(col["Members@odata.count"] == 2);
     // every link of the System resolves
-    for (auto* link : {"/redfish/v1/Systems/rpi-01/Processors/CPU0", "/redfish/v1/Systems/rpi-01/EthernetInterfaces/eth0",
-                       "/redfish/v1/Systems/rpi-01/SimpleStorage/1", "/redfish/v1/Systems/rpi-01/Bios",
-                       "/redfish/v1/Chassis/rpi-01", "/redfish/v1/Managers/mb-redfish", "/redfish/v1/UpdateService",
-                       "/redfish/v1/TaskService", "/redfish/v1/AccountService/Roles/Operator"}) {
+    for (auto* link :
+         {"/redfish/v1/Systems/rpi-01/Processors/CPU0", "/redfish/v1/Systems/rpi-01/EthernetInterfaces/eth0",
+          "/redfish/v1/Systems/rpi-01/SimpleStorage/1", "/redfish/v1/Systems/rpi-01/Bios", "/redfish/v1/Chassis/rpi-01",
+          "/redfish/v1/Managers/mb-redfish", "/redfish/v1/UpdateService", "/redfish/v1/TaskService",
+          "/redfish/v1/AccountService/Roles/Operator"}) {
         INFO(link);
         CHECK(h.req("GET", link).status == 200);
     }
@@ -248,51 +264,61 @@ TEST_CASE("inventory from the IPA document drives Processors, memory, NICs, disk
 TEST_CASE("boot override Once = BootNext, Continuous = BootOrder, Disabled restores", "[redfish]") {
     Harness h;
     const std::string sys = "/redfish/v1/Systems/rpi-01";
-    const auto order0 = uefi::boot_order(h.backend.firmware["d8-3a-dd-5a-44-0c"]);
+    const auto order0 = mb::efi::boot_order(h.backend.firmware["d8-3a-dd-5a-44-0c"]);
     auto r = h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}})");
     REQUIRE(r.status == 204);
     auto& fw = h.backend.firmware["d8-3a-dd-5a-44-0c"];
-    CHECK(uefi::boot_next(fw) == 3);  // Boot0003 "UEFI PXEv4 (MAC:D83ADD5A440C)"
+    CHECK(mb::efi::boot_next(fw) == 3);  // Boot0003 "UEFI PXEv4 (MAC:D83ADD5A440C)"
     auto boot = Harness::body(h.req("GET", sys))["Boot"];
     CHECK(boot["BootSourceOverrideTarget"] == "Pxe");
     CHECK(boot["BootSourceOverrideEnabled"] == "Once");
     // the firmware consumed BootNext on the next boot → reads back Disabled
-    uefi::set_boot_next(fw, std::nullopt);
+    mb::efi::set_boot_next(fw, std::nullopt);
     boot = Harness::body(h.req("GET", sys))["Boot"];
     CHECK(boot["BootSourceOverrideEnabled"] == "Disabled");
     CHECK(boot["BootSourceOverrideTarget"] == "None");
     // Continuous BiosSetup: UiApp (Boot0000) first, the rest in the old order
-    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"BiosSetup","BootSourceOverrideEnabled":"Continuous"}})").status == 204);
-    CHECK(uefi::boot_order(fw).front() == 0);
+    REQUIRE(h.req("PATCH", sys,
+                  R"({"Boot":{"BootSourceOverrideTarget":"BiosSetup","BootSourceOverrideEnabled":"Continuous"}})")
+                .status == 204);
+    CHECK(mb::efi::boot_order(fw).front() == 0);
     CHECK(Harness::body(h.req("GET", sys))["Boot"]["BootSourceOverrideEnabled"] == "Continuous");
     // target only keeps Continuous (Ironic omits Enabled when unchanged)
     REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})").status == 204);
-    CHECK(uefi::boot_order(fw).front() == 3);
+    CHECK(mb::efi::boot_order(fw).front() == 3);
     boot = Harness::body(h.req("GET", sys))["Boot"];
     CHECK(boot["BootSourceOverrideEnabled"] == "Continuous");
     CHECK(boot["BootSourceOverrideTarget"] == "Pxe");
     REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideEnabled":"Disabled"}})").status == 204);
-    CHECK(uefi::boot_order(fw) == order0);
+    CHECK(mb::efi::boot_order(fw) == order0);
     // UefiHttp picks the HTTPv4 option; mode only is accepted without change
-    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"UefiHttp","BootSourceOverrideEnabled":"Once","BootSourceOverrideMode":"UEFI"}})").status == 204);
-    CHECK(uefi::boot_next(fw) == 5);
+    REQUIRE(
+        h.req(
+             "PATCH", sys,
+             R"({"Boot":{"BootSourceOverrideTarget":"UefiHttp","BootSourceOverrideEnabled":"Once","BootSourceOverrideMode":"UEFI"}})")
+            .status == 204);
+    CHECK(mb::efi::boot_next(fw) == 5);
     CHECK(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideMode":"UEFI","HttpBootUri":null}})").status == 204);
 }
 
 TEST_CASE("boot override on a device without variables creates the option", "[redfish]") {
     Harness h;
     const std::string sys = "/redfish/v1/Systems/dc-a6-32-01-02-03";
-    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}})").status == 204);
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}})")
+                .status == 204);
     auto& fw = h.backend.firmware["dc-a6-32-01-02-03"];
-    auto entries = uefi::boot_entries(fw);
+    auto entries = mb::efi::boot_entries(fw);
     REQUIRE(entries.size() == 1);
-    CHECK(entries[0].kind == uefi::Target::pxe);
-    CHECK(entries[0].description == "UEFI PXEv4 (MAC:DCA632010203)");
-    CHECK(uefi::boot_next(fw) == entries[0].number);
+    REQUIRE(entries[0].option);
+    CHECK(uefi::classify(*entries[0].option) == uefi::Target::pxe);
+    CHECK(entries[0].option->title() == "UEFI PXEv4 (MAC:DCA632010203)");
+    CHECK(entries[0].option->path_text() == "MAC(DCA632010203,0x1)/IPv4(0.0.0.0,0x0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)");
+    CHECK(!entries[0].option->auto_created());
+    CHECK(mb::efi::boot_next(fw) == entries[0].number);
     // Hdd cannot be invented
     auto r = h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Hdd","BootSourceOverrideEnabled":"Once"}})");
     CHECK(r.status == 400);
-    CHECK(uefi::boot_next(fw) == entries[0].number);
+    CHECK(mb::efi::boot_next(fw) == entries[0].number);
 }
 
 TEST_CASE("bad PATCH input: right 4xx, Redfish message, no state change", "[redfish]") {
@@ -319,7 +345,8 @@ TEST_CASE("bad PATCH input: right 4xx, Redfish message, no state change", "[redf
     check(R"({"Boot":"Pxe"})", 400, "PropertyValueTypeError");
     check(R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", 412, "PreconditionFailed", {{"If-Match", "\"0000\""}});
     auto etag = std::string(*h.req("GET", sys).headers.get("ETag"));
-    CHECK(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", "admin", {{"If-Match", etag}}).status == 204);
+    CHECK(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", "admin", {{"If-Match", etag}}).status ==
+          204);
 }
 
 TEST_CASE("Reset: allowable values, async task, bad parameters", "[redfish]") {
@@ -354,22 +381,26 @@ TEST_CASE("Bios: pending settings applied on reset, ResetBios, validation", "[re
     CHECK(j["Attributes"]["SystemTableMode"] == 2);
     CHECK(j["@Redfish.Settings"]["SettingsObject"]["@odata.id"] == bios + "/Settings");
     REQUIRE(h.req("PATCH", bios + "/Settings", R"({"Attributes":{"RamLimitTo3GB":1,"SystemTableMode":1},
-        "@Redfish.SettingsApplyTime":{"ApplyTime":"OnReset"}})").status == 204);
+        "@Redfish.SettingsApplyTime":{"ApplyTime":"OnReset"}})")
+                .status == 204);
     CHECK(Harness::body(h.req("GET", bios + "/Settings"))["Attributes"]["RamLimitTo3GB"] == 1);
     CHECK(Harness::body(h.req("GET", bios))["Attributes"]["RamLimitTo3GB"] == 0);  // not applied yet
-    for (auto* bad : {R"({"Attributes":{"Turbo":1}})", R"({"Attributes":{"FanTemp":99}})", R"({"Attributes":{"FanOnGpio":5}})",
-                      R"({"Attributes":{"RamLimitTo3GB":"no"}})", R"({"Attributes":{}, "@Redfish.SettingsApplyTime":{"ApplyTime":"Immediate"}})"}) {
+    for (auto* bad : {R"({"Attributes":{"Turbo":1}})", R"({"Attributes":{"FanTemp":99}})",
+                      R"({"Attributes":{"FanOnGpio":5}})", R"({"Attributes":{"RamLimitTo3GB":"no"}})",
+                      R"({"Attributes":{}, "@Redfish.SettingsApplyTime":{"ApplyTime":"Immediate"}})"}) {
         INFO(bad);
         CHECK(h.req("PATCH", bios + "/Settings", bad).status == 400);
     }
-    REQUIRE(h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"ForceRestart"})").status == 202);
+    REQUIRE(h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"ForceRestart"})")
+                .status == 202);
     j = Harness::body(h.req("GET", bios));
     CHECK(j["Attributes"]["RamLimitTo3GB"] == 1);
     CHECK(j["Attributes"]["SystemTableMode"] == 1);
     CHECK(h.req("POST", bios + "/Actions/Bios.ResetBios", "").status == 204);
     CHECK(h.req("POST", bios + "/Actions/Bios.ResetBios", "{}").status == 204);
     CHECK(Harness::body(h.req("GET", bios + "/Settings"))["Attributes"]["SystemTableMode"] == 0);
-    REQUIRE(h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"PowerCycle"})").status == 202);
+    REQUIRE(h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"PowerCycle"})")
+                .status == 202);
     j = Harness::body(h.req("GET", bios));
     CHECK(j["Attributes"]["SystemTableMode"] == 0);
     CHECK(j["Attributes"]["RamLimitTo3GB"] == 1);
@@ -381,8 +412,127 @@ TEST_CASE("SimpleUpdate validates and reports through a task", "[redfish]") {
     CHECK(h.req("POST", act, R"({"TransferProtocol":"HTTP"})").status == 400);
     CHECK(h.req("POST", act, R"({"ImageURI":"ftp://x/RPI_EFI.fd"})").status == 400);
     CHECK(h.req("POST", act, R"({"ImageURI":"http://x/f","Targets":["/redfish/v1/Systems/zz"]})").status == 400);
-    auto r = h.req("POST", act, R"({"ImageURI":"http://127.0.0.1:1/RPI_EFI.fd","Targets":["/redfish/v1/Systems/rpi-01"]})");
+    auto r =
+        h.req("POST", act, R"({"ImageURI":"http://127.0.0.1:1/RPI_EFI.fd","Targets":["/redfish/v1/Systems/rpi-01"]})");
     REQUIRE(r.status == 202);
     auto t = Harness::body(h.req("GET", std::string(*r.headers.get("Location"))));
     CHECK(t["TaskState"] == "Exception");
+}
+
+TEST_CASE("GET System is served from the cached rendering until its inputs change", "[redfish]") {
+    Harness h;
+    const std::string sys = "/redfish/v1/Systems/rpi-01";
+    h.backend.stamp_value = "v1";
+    auto a = h.req("GET", sys);
+    REQUIRE(a.status == 200);
+    CHECK(h.service->render_cache_hits() == 0);
+    auto b = h.req("GET", sys);
+    CHECK(h.service->render_cache_hits() == 1);
+    CHECK(b.body == a.body);
+    CHECK(b.headers.get("ETag") == a.headers.get("ETag"));
+    CHECK(b.headers.get("Link") == a.headers.get("Link"));
+    CHECK(h.req("HEAD", sys).body.empty());
+    // If-Match against the cached ETag works; a stale one is 412.
+    auto etag = std::string(*a.headers.get("ETag"));
+    CHECK(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Hdd"}})", "admin", {{"If-Match", "\"0\""}})
+              .status == 412);
+    // A power change is seen at once (the power state is part of the key).
+    h.backend.power_state["rpi-01"] = "On";
+    auto c = h.req("GET", sys);
+    CHECK(Harness::body(c)["PowerState"] == "On");
+    CHECK(c.headers.get("ETag") != a.headers.get("ETag"));
+    // A PATCH changes the files: the backend's stamp changes (here by hand), the next GET re-renders.
+    REQUIRE(h.req("PATCH", sys, R"({"Boot":{"BootSourceOverrideTarget":"Pxe","BootSourceOverrideEnabled":"Once"}})",
+                  "admin", {{"If-Match", std::string(*c.headers.get("ETag"))}})
+                .status == 204);
+    CHECK(Harness::body(h.req("GET", sys))["Boot"]["BootSourceOverrideEnabled"] == "Disabled");  // same stamp: cached
+    h.backend.stamp_value = "v2";
+    auto d = h.req("GET", sys);
+    CHECK(Harness::body(d)["Boot"]["BootSourceOverrideEnabled"] == "Once");
+    // Without a stamp nothing is cached.
+    h.backend.stamp_value.clear();
+    auto hits = h.service->render_cache_hits();
+    h.req("GET", sys);
+    h.req("GET", sys);
+    CHECK(h.service->render_cache_hits() == hits);
+}
+
+TEST_CASE("accounts with crypt(3) hashes ($6$ SHA-512, $5$ SHA-256)", "[redfish]") {
+    // openssl passwd -6 -salt abcdefgh s3cret-pass / openssl passwd -5 -salt abcdefgh s3cret-pass
+    const std::string h6 =
+        "$6$abcdefgh$gPLGlu/CBL3aX.axmxNf.xPE2HjNVL50NNc3WVwy6.QmLfKDmC5BFgWt6nDNJgVy26ZuoNSkdk7fcCvpkxCrP/";
+    const std::string h5 = "$5$abcdefgh$iJ7dkLcXHzz3rXue0IvyR/PoKDGQQnBHggUSWnx4rg.";
+    CHECK(password_matches(h6, "s3cret-pass"));
+    CHECK(!password_matches(h6, "s3cret-pas"));
+    CHECK(!password_matches(h6, h6));  // the hash itself is not the password
+    CHECK(password_matches(h5, "s3cret-pass"));
+    CHECK(!password_matches("$6$broken", "x"));
+    CHECK(!password_matches("", ""));
+    CHECK(password_matches("plain", "plain"));
+    FakeBackend backend;
+    ServiceConfig c;
+    c.accounts = {{"ironic", h6, "Operator"}};
+    Service service(c, backend);
+    mb::http::Request r;
+    r.method = "GET";
+    r.target = r.path = "/redfish/v1/Systems";
+    r.tls = true;
+    r.headers.add("Authorization", "Basic aXJvbmljOnMzY3JldC1wYXNz");  // ironic:s3cret-pass
+    CHECK(service.handle(r).status == 200);
+    mb::http::Request bad = r;
+    bad.headers = {};
+    bad.headers.add("Authorization", "Basic aXJvbmljOnMzY3JldC1wYXM=");  // ironic:s3cret-pas
+    CHECK(service.handle(bad).status == 401);
+}
+
+TEST_CASE("sessions and tasks survive a restart of the service", "[redfish]") {
+    Harness h;
+    auto r = h.req("POST", "/redfish/v1/SessionService/Sessions", R"({"UserName":"op","Password":"oppass"})", "");
+    REQUIRE(r.status == 201);
+    auto token = std::string(*r.headers.get("X-Auth-Token"));
+    auto location = std::string(*r.headers.get("Location"));
+    auto reset =
+        h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"On"})", "op");
+    REQUIRE(reset.status == 202);
+    auto task = Harness::body(reset)["@odata.id"].get<std::string>();
+    h.service->flush_state();
+    // The token itself is never written, only its hash.
+    CHECK(h.backend.service_state.dump().find(token) == std::string::npos);
+    // "Restart": a new Service over the same state.
+    h.service.reset();
+    ServiceConfig c;
+    c.accounts = {{"admin", "secret", "Administrator"}, {"op", "oppass", "Operator"}, {"ro", "ropass", "ReadOnly"}};
+    h.service = std::make_unique<Service>(c, h.backend);
+    auto me = h.req("GET", location, "", "", {{"X-Auth-Token", token}});
+    CHECK(me.status == 200);
+    CHECK(Harness::body(me)["UserName"] == "op");
+    auto t = h.req("GET", task);
+    REQUIRE(t.status == 200);
+    CHECK(Harness::body(t)["TaskState"] == "Completed");
+    // New tasks do not reuse the old Ids.
+    auto again =
+        h.req("POST", "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset", R"({"ResetType":"On"})", "op");
+    CHECK(Harness::body(again)["@odata.id"] != task);
+    // Logout is persisted too; a session of an account that is gone is not restored.
+    CHECK(h.req("DELETE", location, "", "", {{"X-Auth-Token", token}}).status == 204);
+    h.service->flush_state();
+    h.service.reset();
+    h.service = std::make_unique<Service>(c, h.backend);
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "", {{"X-Auth-Token", token}}).status == 401);
+}
+
+TEST_CASE("a task running when the service stopped reads back as interrupted", "[redfish]") {
+    FakeBackend backend;
+    backend.service_state = {{"Tasks", json::array({{{"Id", "7"},
+                                                     {"Name", "SimpleUpdate"},
+                                                     {"TaskState", "Running"},
+                                                     {"TaskStatus", "OK"},
+                                                     {"PercentComplete", 40}}})}};
+    ServiceConfig c;
+    Service s(c, backend);
+    auto t = s.task("7");
+    REQUIRE(t);
+    CHECK(t->state == "Exception");
+    CHECK(t->status == "Critical");
+    CHECK(s.create_task("next", std::chrono::system_clock::now()) == "8");
 }

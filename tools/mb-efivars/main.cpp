@@ -14,7 +14,8 @@ struct State {
     WriteOptions w;
     VarOptions v;
     BootOptions b;
-    bool records = false, verbose = false, virt_compat = false, create = false, force = false, hex = false;
+    bool for_boot = false, records = false, verbose = false, virt_compat = false, create = false, force = false,
+         hex = false;
     long repeat = 1;
     std::string json_file, output, name, value, a, bfile, mac, base, vars, preset, offset, fill = "ff", text;
 };
@@ -161,7 +162,11 @@ int main(int argc, char** argv) {
             render->add_option("-o,--output", st.output, "Output image (default: stdout)");
             render->add_option("--repeat", st.repeat,
                                "Benchmark: render N times from the parsed base, report the mean on stderr");
-            render->callback([&st, &g] { verb_render(g, st.mac, st.base, st.vars, st.output, st.repeat); });
+            render->add_flag("--for-boot", st.for_boot,
+                             "The image is handed to the device for a boot: remove BootNext from the device JSON "
+                             "afterwards (it is consumed, as after an mb-tftp transfer)");
+            render->callback(
+                [&st, &g] { verb_render(g, st.mac, st.base, st.vars, st.output, st.repeat, st.for_boot); });
 
             auto* format = app.add_subcommand("format", "Write a fresh, empty NV volume + store into a blank image");
             format->add_option("file", st.t.file, "Image file")->required();

@@ -1,9 +1,11 @@
 #include "verbs.hpp"
 
 #include <fmt/format.h>
+#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -510,7 +512,7 @@ void verb_diff(const std::string& a, const std::string& b, const cli::GlobalOpti
 }
 
 void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const std::string& base_path,
-                 const std::string& vars_path, const std::string& output, long repeat) {
+                 const std::string& vars_path, const std::string& output, long repeat, bool for_boot) {
     const auto tree = g.tree();
     std::string vpath = vars_path;
     if (vpath.empty()) {
@@ -519,7 +521,8 @@ void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const
     }
     const std::string bpath = base_path.empty() ? tree.base_firmware().string() : base_path;
     Variables vars;
-    if (auto content = config::read_file_if_exists(vpath)) {
+    auto content = config::read_file_if_exists(vpath);
+    if (content) {
         try {
             vars = efi::import_json(*content);
         } catch (const Error& e) {
@@ -570,6 +573,16 @@ void verb_render(const cli::GlobalOptions& g, const std::string& mac_text, const
         if (g.json)
             cli::print_json(
                 nlohmann::ordered_json{{"written", output}, {"bytes", image.size()}, {"variables", vars.size()}});
+    }
+    // The image goes to the device for a boot, which consumes BootNext (as after an mb-tftp transfer).
+    if (for_boot && content) {
+        if (auto next = efi::boot_next(vars)) {
+            std::array<uint8_t, SHA256_DIGEST_LENGTH> md{};
+            SHA256(reinterpret_cast<const unsigned char*>(content->data()), content->size(), md.data());
+            if (efi::consume_boot_next(vpath, to_hex(md), *next))
+                std::fprintf(stderr, "BootNext Boot%04X consumed by this boot (removed from %s)\n", *next,
+                             vpath.c_str());
+        }
     }
 }
 

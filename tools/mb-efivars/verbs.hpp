@@ -53,7 +53,7 @@ void verb_rpi_set(const TargetOptions& t, const cli::GlobalOptions& g, const Wri
                   const std::string& value);
 void verb_diff(const std::string& a, const std::string& b, const cli::GlobalOptions& g);
 void verb_render(const cli::GlobalOptions& g, const std::string& mac, const std::string& base, const std::string& vars,
-                 const std::string& output, long repeat = 1);
+                 const std::string& output, long repeat = 1, bool for_boot = false);
 void verb_format(const cli::GlobalOptions& g, const std::string& file, const std::string& preset,
                  const std::string& offset, bool create, const std::string& fill, bool force,
                  const std::string& vars_json);

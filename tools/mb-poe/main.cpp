@@ -45,7 +45,8 @@ void run_action(const mb::cli::GlobalOptions& g, const Options& o, Action action
     Fleet fleet(g.load());
     auto port = fleet.resolve(o.target);
     auto driver = fleet.driver(port.switch_name);
-    std::string where = fmt::format("{}:{}{}", port.switch_name, port.port, port.mac.empty() ? "" : " (" + port.mac + ")");
+    std::string where =
+        fmt::format("{}:{}{}", port.switch_name, port.port, port.mac.empty() ? "" : " (" + port.mac + ")");
     switch (action) {
         case Action::on: driver->on(port); break;
         case Action::off: driver->off(port); break;
@@ -58,8 +59,9 @@ void run_action(const mb::cli::GlobalOptions& g, const Options& o, Action action
         }
         case Action::status: {
             auto st = driver->status(port);
-            print(g, status_json(port, st),
-                  fmt::format("{} {}{}{}", where, mb::poe::to_string(st.power), st.detail.empty() ? "" : " ", st.detail));
+            print(
+                g, status_json(port, st),
+                fmt::format("{} {}{}{}", where, mb::poe::to_string(st.power), st.detail.empty() ? "" : " ", st.detail));
             if (st.power == mb::poe::Power::fault) mb::cli::set_exit_code(mb::kExitUnavailable);
             return;
         }
@@ -118,9 +120,11 @@ int main(int argc, char** argv) {
             target_verb("off", "Disable power on the device's port", Action::off);
             target_verb("cycle", "Off, wait, on, and wait until the port delivers power", Action::cycle);
             target_verb("status", "Print the port's power state (exit 69 on a fault)", Action::status);
-            auto* disc = app.add_subcommand("discover", "List devices seen behind the switches (UniFi client table)");
+            auto* disc = app.add_subcommand(
+                "discover", "List devices seen behind the switches (UniFi client table, SNMP LLDP and bridge tables)");
             disc->add_option("switch", o->switches, "Switch names (default: all)");
-            disc->add_flag("--write", o->write, "Store each result as power.{switch,port} in state/poe/devices/<mac>.json");
+            disc->add_flag("--write", o->write,
+                           "Store each result as power.{switch,port} in state/poe/devices/<mac>.json");
             disc->callback([o, &g] { run_discover(g, *o); });
         });
 }

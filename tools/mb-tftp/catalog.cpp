@@ -128,7 +128,8 @@ std::optional<Resolved> Catalog::open_static(int dir_fd, const std::string& rel,
         return std::nullopt;
     }
     auto r = open_beneath(dir_fd, rel, follow_symlinks_);
-    if (auto* f = std::get_if<OpenedFile>(&r)) return Resolved{std::make_shared<FileSource>(f->fd, f->size), origin};
+    if (auto* f = std::get_if<OpenedFile>(&r))
+        return Resolved{std::make_shared<FileSource>(f->fd, f->size), origin, {}};
     if (error) *error = std::get<PathError>(r);
     return std::nullopt;
 }
@@ -175,7 +176,7 @@ std::optional<Resolved> Catalog::render_template_file(const MappedRequest& m) co
     }
     const std::string name = origin == "builtin-template" ? "built-in " + m.relative : "templates/" + m.relative;
     auto rendered = render_template(text, vars_for(m.mac), name);
-    return Resolved{std::make_shared<MemorySource>(to_bytes(rendered)), origin};
+    return Resolved{std::make_shared<MemorySource>(to_bytes(rendered)), origin, {}};
 }
 
 std::shared_ptr<const efi::BaseImage> Catalog::base_image(std::string* key) const {
@@ -231,7 +232,20 @@ std::optional<Resolved> Catalog::render_efi(const device::Mac& mac) const {
         const size_t cost = 4096 + base->store().layout.capacity();
         return Rendered{std::make_shared<EfiSource>(std::move(view)), cost};
     });
-    return Resolved{source, "rendered-efi"};
+    Resolved res{source, "rendered-efi", {}};
+    if (json->find("BootNext") != std::string::npos) {
+        if (auto next = efi::boot_next(efi::import_json(*json))) {
+            auto path = snapshot_->tree.firmware_json(mac).string();
+            auto hash =
+                sha256_hex(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(json->data()), json->size()));
+            res.on_complete = [path, hash, n = *next, mac] {
+                if (efi::consume_boot_next(path, hash, n))
+                    log::info("{}: BootNext Boot{:04X} consumed by this boot (removed from firmware/{}.json)",
+                              mac.colon(), n, mac.dashed());
+            };
+        }
+    }
+    return res;
 }
 
 std::variant<Resolved, PathError> Catalog::open(const MappedRequest& m) const {

@@ -4,6 +4,7 @@
 // then the shared root. Used by `serve`, `render` and `ls`, so the three always agree.
 #include <sys/stat.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,6 +29,9 @@ namespace mb::tftp {
 struct Resolved {
     SourcePtr source;
     std::string origin;  // "override", "static", "rendered-template", "builtin-template", "rendered-efi", "base-efi"
+    // Runs once the whole file reached the client (a rendered RPI_EFI.fd carrying BootNext: the
+    // boot now consumes it, efi::consume_boot_next).
+    std::function<void()> on_complete;
 };
 
 struct ListEntry {

@@ -70,6 +70,7 @@ struct Session : std::enable_shared_from_this<Session> {
     std::string name;  // as requested
     std::string origin;
     std::string device;
+    std::function<void()> on_complete;
     SourcePtr source;
     Transfer transfer;
     Time started;
@@ -312,6 +313,7 @@ void Server::Impl::on_request(const Request& r, const udp::endpoint& client) {
     s->name = r.filename;
     s->origin = res.origin;
     s->device = mapped.mac ? mapped.mac->colon() : "";
+    s->on_complete = std::move(res.on_complete);
     if (!options.single_port) {
         boost::system::error_code ec;
         s->own.emplace(io);
@@ -340,6 +342,13 @@ void Server::Impl::finished(const std::shared_ptr<Session>& s) {
                       mb::quoted(s->name), endpoint_text(s->peer), t.size(), t.negotiated().blksize,
                       t.negotiated().windowsize, st.retransmits, secs, s->device.empty() ? "" : ", device " + s->device,
                       t.outcome() == Outcome::completed_unacked ? ", final ACK never came" : "");
+            if (s->on_complete) {
+                try {
+                    s->on_complete();
+                } catch (const std::exception& e) {
+                    log::error("after sending {} to {}: {}", mb::quoted(s->name), endpoint_text(s->peer), e.what());
+                }
+            }
             break;
         case Outcome::probe_aborted:
             stats.probes++;
