@@ -13,6 +13,7 @@ std::string_view outcome_name(Outcome outcome) {
         case Outcome::client_error: return "client-error";
         case Outcome::timed_out: return "timed-out";
         case Outcome::failed: return "failed";
+        case Outcome::unreachable: return "unreachable";
     }
     return "unknown";
 }
@@ -51,6 +52,11 @@ Actions Transfer::finish(Outcome outcome) {
 
 Actions Transfer::fail() {
     return finish(Outcome::failed);
+}
+
+Actions Transfer::peer_unreachable() {
+    if (state_ == State::done) return {};
+    return finish(Outcome::unreachable);
 }
 
 Actions Transfer::start(Time now) {

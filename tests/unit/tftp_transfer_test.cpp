@@ -402,3 +402,18 @@ TEST_CASE("Garbage and unexpected packets on the transfer are ignored", "[tftp][
     CHECK(t.stats().stray_packets == 2);
     CHECK_FALSE(t.finished());
 }
+
+TEST_CASE("ICMP port unreachable ends the transfer at once, no more retransmits", "[tftp][transfer]") {
+    MemorySource src(pattern(5000));
+    Transfer t(src, plain());
+    Time now{};
+    t.start(now);
+    auto a = t.peer_unreachable();
+    CHECK(a.done);
+    CHECK(t.finished());
+    CHECK(t.outcome() == Outcome::unreachable);
+    CHECK(outcome_name(t.outcome()) == "unreachable");
+    CHECK_FALSE(outcome_ok(t.outcome()));
+    CHECK(t.on_timer(now + 10s).data_count == 0);
+    CHECK(t.stats().retransmits == 0);
+}
