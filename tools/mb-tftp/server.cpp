@@ -505,6 +505,8 @@ void Server::Impl::on_request(const Request& r, const udp::endpoint& client) {
         }
         size.reset();
     }
+    // Static files are read with pread: a per-transfer read-ahead makes that one call per 16 KiB.
+    if (dynamic_cast<const FileSource*>(res.source.get())) res.source = std::make_shared<ReadAheadSource>(res.source);
     Limits limits = options.limits;
     Negotiated n = negotiate(r, size, limits);
     auto s = std::make_shared<Session>(*this, client, res.source, std::move(n));
