@@ -86,6 +86,7 @@ check "render verb" "$("$MB_HTTP" --root "$R" render dc:a6:32:01:02:03 --base-ur
 # Rendered scripts are cached per config generation: repeated requests render once.
 miss() { "${C[@]}" "$B/metrics" | awk '/^mb_http_script_cache_misses_total/ {print $2}'; }
 M0=$(miss)
+[ -n "$M0" ] || fail "no mb_http_script_cache_misses_total in /metrics"
 for _ in 1 2 3 4 5; do "${C[@]}" -o /dev/null "$B/boot/dc-a6-32-01-02-03.ipxe"; done
 check "script cache: no render for repeated requests" "$(miss)" "$M0"
 # A change to the tree (inotify reload) invalidates the cache: template, then device record.
