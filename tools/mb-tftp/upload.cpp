@@ -76,7 +76,9 @@ std::variant<std::unique_ptr<Upload>, PathError> Upload::create(int root_fd, con
         }
     }
     std::string temp;
-    int fd = -1;
+    // Preferably an unnamed file (O_TMPFILE): nothing is visible, and nothing is left behind even
+    // if the server dies mid-upload. File systems without it get a hidden named temp file.
+    int fd = ::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     for (int attempt = 0; attempt < 4 && fd < 0; ++attempt) {
         temp = temp_name(base);
         fd = ::openat(dir_fd, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -88,6 +90,12 @@ std::variant<std::unique_ptr<Upload>, PathError> Upload::create(int root_fd, con
         return storage_error(err);
     }
     return std::unique_ptr<Upload>(new Upload(dir_fd, fd, std::move(temp), base, overwrite));
+}
+
+bool Upload::link_unnamed(const std::string& target) {
+    if (::linkat(fd_, "", dir_fd_, target.c_str(), AT_EMPTY_PATH) == 0) return true;  // needs CAP_DAC_READ_SEARCH
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd_);
+    return ::linkat(AT_FDCWD, proc.c_str(), dir_fd_, target.c_str(), AT_SYMLINK_FOLLOW) == 0;
 }
 
 Upload::Upload(int dir_fd, int fd, std::string temp, std::string name, bool overwrite)
@@ -123,16 +131,24 @@ bool Upload::write(std::span<const uint8_t> bytes) {
 }
 
 std::optional<PathError> Upload::commit() {
-    if (::fsync(fd_) != 0) {
-        const int err = errno;
+    auto fail = [this](int err) -> std::optional<PathError> {
         discard();
         return storage_error(err);
-    }
-    const int rc = ::renameat2(dir_fd_, temp_.c_str(), dir_fd_, name_.c_str(), overwrite_ ? 0u : RENAME_NOREPLACE);
-    if (rc != 0) {
-        const int err = errno;
-        discard();
-        return storage_error(err);
+    };
+    if (::fsync(fd_) != 0) return fail(errno);
+    if (temp_.empty() && !overwrite_) {
+        // Unnamed (O_TMPFILE), no overwrite: linking straight to the target fails with EEXIST if
+        // the name appeared meanwhile.
+        if (!link_unnamed(name_)) return fail(errno);
+    } else {
+        if (temp_.empty()) {
+            // Unnamed, overwrite: give it a hidden name, then rename it over the target.
+            const std::string named = temp_name(name_);
+            if (!link_unnamed(named)) return fail(errno);
+            temp_ = named;
+        }
+        if (::renameat2(dir_fd_, temp_.c_str(), dir_fd_, name_.c_str(), overwrite_ ? 0u : RENAME_NOREPLACE) != 0)
+            return fail(errno);
     }
     committed_ = true;
     ::close(fd_);

@@ -1,9 +1,10 @@
 #pragma once
 // The file side of a WRQ: where an upload may go (tftp.write_dirs), and writing it so that no
-// partial file is ever visible. The bytes go to a hidden temp file in the target directory (opened
-// with openat2 beneath the served root, no symlinks); commit() fsyncs it, renames it into place
-// (renameat2 RENAME_NOREPLACE unless overwriting is allowed) and fsyncs the directory. Anything
-// not committed is unlinked when the Upload is destroyed (abort, timeout, client error).
+// partial file is ever visible. The bytes go to an unnamed O_TMPFILE file in the target directory
+// (opened with openat2 beneath the served root, no symlinks), or a hidden named temp file where the
+// file system lacks O_TMPFILE; commit() fsyncs it, links it to the target (no overwrite: linkat
+// fails if the name exists) or renames it over the target (overwrite), and fsyncs the directory.
+// Anything not committed disappears when the Upload is destroyed (abort, timeout, client error).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -48,6 +49,7 @@ public:
 private:
     Upload(int dir_fd, int fd, std::string temp, std::string name, bool overwrite);
     void discard();
+    bool link_unnamed(const std::string& target);
 
     int dir_fd_;
     int fd_;
