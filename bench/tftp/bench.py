@@ -10,6 +10,7 @@ dnsmasq can have port 69 and nothing else on the machine sees the traffic. Needs
   2. 200 concurrent Pi-style clients (tsize probe + "Early terminate", then the transfer, from new
      ports) fetching config.txt, fixup4.dat, bcm2711-rpi-4-b.dtb and an overlay.
   3. Memory per live transfer of mb-tftp (RSS growth with 500 transfers held open).
+  Also, for the lock-step atftp cases: server CPU (user + system, children included) per DATA block.
 Prints times and ratios peer/mb-tftp (> 1 means mb-tftp is faster).
 
 Usage: bench/tftp/bench.py [--runs N] [--clients N] [--quick]
@@ -223,6 +224,12 @@ def pi_storm(port, n):
     return dt, sum(p.failed for p in pis), sum(p.bytes for p in pis)
 
 
+def cpu_seconds(pid):
+    """User + system CPU of a server and its reaped children (tftpd-hpa forks per request)."""
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("RssAnon:"):
@@ -266,8 +273,12 @@ def main_in_ns(args):
             for client, window in (("curl", 0), ("atftp", 0), ("atftp", 4)):
                 runs = args.runs if "4 MiB" in label else max(1, args.runs // 2)
                 row = {}
-                for name, (_, port) in servers.items():
+                cpu_row = {}
+                size = len(expect) if expect is not None else os.path.getsize(os.path.join(tftp, remote))
+                blocks = size // 1468 + 1
+                for name, (proc, port) in servers.items():
                     times = []
+                    cpu0 = cpu_seconds(proc.pid)
                     for _ in range(runs):
                         if os.path.exists(out):
                             os.unlink(out)
@@ -277,9 +288,15 @@ def main_in_ns(args):
                         if t is not None:
                             times.append(t)
                     row[name] = statistics.median(times) if times else None
+                    cpu_row[name] = (cpu_seconds(proc.pid) - cpu0) * 1e6 / (blocks * runs)
                 key = f"{label}, {client}" + (f" windowsize {window}" if window else "")
                 results[key] = row
                 print(f"{key:44} " + " ".join(f"{(v if v is not None else float('nan')):10.3f}s" for v in row.values()))
+                if client == "atftp" and not window:
+                    # Server CPU per DATA block in lock-step: the per-block turnaround cost, far less
+                    # sensitive to scheduling noise than wall time on a loaded machine.
+                    print(f"{'  server CPU per block (lock-step)':44} " +
+                          " ".join(f"{v:9.1f}us" for v in cpu_row.values()))
         storm = {}
         for name, (_, port) in servers.items():
             tries = [pi_storm(port, args.clients) for _ in range(max(1, args.runs // 2))]

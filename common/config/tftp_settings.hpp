@@ -19,6 +19,8 @@ struct TftpSettings {
     uint32_t retries = 5;
     bool single_port = false;
     std::vector<std::string> write_dirs;
+    uint64_t write_max_bytes = 64ull << 20;
+    bool write_overwrite = false;
 
     template <class V>
     void visit(V& v) {
@@ -31,7 +33,13 @@ struct TftpSettings {
         v.field("timeout_ms", timeout_ms, "Initial retransmission timeout in milliseconds.", Range{100, 255000});
         v.field("retries", retries, "Retransmissions of one packet before a transfer is abandoned.", Range{1, 50});
         v.field("single_port", single_port, "Serve every transfer from port 69 (for NAT).");
-        v.field("write_dirs", write_dirs, "Directories (under root) that accept WRQ uploads; empty: read-only.");
+        v.field("write_dirs", write_dirs,
+                "Directories (under root) that accept WRQ uploads into existing directories beneath them; empty: "
+                "read-only (every WRQ gets ERROR 2).");
+        v.field("write_max_bytes", write_max_bytes,
+                "Largest upload accepted (K, M, G suffixes accepted); larger ones end with ERROR 3.", ByteSize{});
+        v.field("write_overwrite", write_overwrite,
+                "Let an upload replace an existing file (default: ERROR 6 \"File already exists\").");
     }
 };
 

@@ -10,8 +10,8 @@
 namespace mb::config {
 
 namespace {
-constexpr uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF |
-                           IN_MOVE_SELF | IN_ONLYDIR;
+constexpr uint32_t kMask =
+    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 }
 
 TreeWatcher::TreeWatcher(const Tree& tree) : tree_(tree) {
@@ -40,6 +40,11 @@ void TreeWatcher::rewatch() {
     add_watch(tree_.templates_dir());
     add_watch(tree_.state_root());
     std::error_code ec;
+    // templates/ipxe/, templates/tftp/...: one level of per-tool template directories.
+    if (std::filesystem::is_directory(tree_.templates_dir(), ec)) {
+        for (const auto& entry : std::filesystem::directory_iterator(tree_.templates_dir(), ec))
+            if (entry.is_directory()) add_watch(entry.path());
+    }
     if (std::filesystem::is_directory(tree_.state_root(), ec)) {
         for (const auto& entry : std::filesystem::directory_iterator(tree_.state_root(), ec)) {
             if (!entry.is_directory()) continue;

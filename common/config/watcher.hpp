@@ -1,6 +1,6 @@
 #pragma once
-// Watches the config tree with inotify: metal-boot.yaml, devices/, firmware/, templates/ and the
-// state/<tool>/devices/ directories. The file descriptor is meant for an event loop (the daemon
+// Watches the config tree with inotify: metal-boot.yaml, devices/, firmware/, templates/ (and its
+// per-tool subdirectories) and the state/<tool>/devices/ directories. The file descriptor is meant for an event loop (the daemon
 // wraps it in an asio stream_descriptor); read_changes() drains it without blocking.
 #include <filesystem>
 #include <map>

@@ -124,12 +124,12 @@ bool match_route(const std::vector<Segment>& pattern, const std::vector<std::str
 
 int status_for(const Error& e) {
     switch (e.code()) {
-    case kExitDataErr:
-    case kExitUsage: return 400;
-    case kExitNoInput: return 404;
-    case kExitUnavailable:
-    case kExitTempFail: return 503;
-    default: return 500;
+        case kExitDataErr:
+        case kExitUsage: return 400;
+        case kExitNoInput: return 404;
+        case kExitUnavailable:
+        case kExitTempFail: return 503;
+        default: return 500;
     }
 }
 
@@ -166,8 +166,8 @@ Router& Router::add(std::string_view methods, std::string_view pattern, AsyncHan
 
 Router& Router::route(std::string_view methods, std::string_view pattern, Handler handler, RouteOptions options) {
     return add(
-        methods, pattern,
-        [h = std::move(handler)](const Request& req, Responder respond) { respond(h(req)); }, std::move(options));
+        methods, pattern, [h = std::move(handler)](const Request& req, Responder respond) { respond(h(req)); },
+        std::move(options));
 }
 
 Router& Router::route_async(std::string_view methods, std::string_view pattern, AsyncHandler handler,
@@ -202,7 +202,8 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
         if (!best.route || score > best_score) {
             best.route = r.get();
             best.params = std::move(params);
-            best.max_body = r->options.max_body;
+            best.max_body = r->options.live_max_body ? std::optional<size_t>(r->options.live_max_body->load())
+                                                     : r->options.max_body;
             best.name = r->options.name;
             best_score = std::move(score);
         }
@@ -215,7 +216,9 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
     return best;
 }
 
-void Router::dispatch(Request& req, Responder respond) const { dispatch(req, match(req.method, req.path), std::move(respond)); }
+void Router::dispatch(Request& req, Responder respond) const {
+    dispatch(req, match(req.method, req.path), std::move(respond));
+}
 
 void Router::dispatch(Request& req, const Match& m, Responder respond) const {
     if (!m.route) {
@@ -244,7 +247,8 @@ void Router::dispatch(Request& req, const Match& m, Responder respond) const {
     state->route = m.name;
     Responder once = [state](Response res) {
         if (state->done.exchange(true)) {
-            log::write_limited(g_handler_errors, log::Level::error, "handler responded twice", {{"route", state->route}});
+            log::write_limited(g_handler_errors, log::Level::error, "handler responded twice",
+                               {{"route", state->route}});
             return;
         }
         state->respond(std::move(res));
@@ -258,7 +262,8 @@ void Router::dispatch(Request& req, const Match& m, Responder respond) const {
                                {{"route", m.name}, {"error", e.what()}});
         if (!state->done.exchange(true)) state->respond(text_response(status, std::string(e.what()) + "\n"));
     } catch (const std::exception& e) {
-        log::write_limited(g_handler_errors, log::Level::error, "handler failed", {{"route", m.name}, {"error", e.what()}});
+        log::write_limited(g_handler_errors, log::Level::error, "handler failed",
+                           {{"route", m.name}, {"error", e.what()}});
         if (!state->done.exchange(true)) state->respond(text_response(500, "internal error\n"));
     }
 }

@@ -13,6 +13,7 @@
 // capture with prefix/suffix > plain capture > rest capture; then the earlier registration.
 // A route registered for GET also answers HEAD (the server sends the head without the body).
 // A path that matches but not for this method gives 405 with an Allow header.
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -37,6 +38,8 @@ using AsyncHandler = std::function<void(const Request& req, Responder respond)>;
 struct RouteOptions {
     // Largest request body accepted on this route (413 above it); unset = ServerOptions default.
     std::optional<size_t> max_body = std::nullopt;
+    // The same, read at every request (a setting that a reload may change); wins over max_body.
+    std::shared_ptr<const std::atomic<size_t>> live_max_body = nullptr;
     // Label for metrics and the access log; default = the pattern.
     std::string name = {};
 };
@@ -62,11 +65,11 @@ public:
 
     struct Route;
     struct Match {
-        const Route* route = nullptr;           // set when path and method matched
+        const Route* route = nullptr;  // set when path and method matched
         std::map<std::string, std::string> params;
-        std::string allow;                      // when only the path matched: "GET, HEAD, POST"
-        std::optional<size_t> max_body = std::nullopt;         // of the matched route
-        std::string name;                       // metrics label of the matched route
+        std::string allow;                              // when only the path matched: "GET, HEAD, POST"
+        std::optional<size_t> max_body = std::nullopt;  // of the matched route
+        std::string name;                               // metrics label of the matched route
     };
     Match match(std::string_view method, std::string_view path) const;
 

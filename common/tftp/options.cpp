@@ -60,4 +60,26 @@ Negotiated negotiate(const Request& request, std::optional<uint64_t> size, const
     return n;
 }
 
+std::optional<uint64_t> announced_size(const Request& request) {
+    if (const Option* o = find(request, "tsize")) return decimal(o->value);
+    return std::nullopt;
+}
+
+Negotiated negotiate_write(const Request& request, const Limits& limits) {
+    Limits l = limits;
+    l.tsize = false;
+    l.windowsize = false;
+    Negotiated n = negotiate(request, std::nullopt, l);
+    if (limits.tsize) {
+        if (auto size = announced_size(request)) {
+            n.tsize = true;
+            // Keep the stable order blksize, tsize, timeout.
+            auto at = n.oack.begin();
+            if (at != n.oack.end() && at->name == "blksize") ++at;
+            n.oack.insert(at, {"tsize", std::to_string(*size)});
+        }
+    }
+    return n;
+}
+
 }  // namespace mb::tftp

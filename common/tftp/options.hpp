@@ -43,4 +43,11 @@ struct Negotiated {
 // refused too.
 Negotiated negotiate(const Request& request, std::optional<uint64_t> size, const Limits& limits);
 
+// Negotiation for a write request: blksize and timeout as for reads; tsize (the size the client
+// announces) is echoed when it is a number (the caller refuses sizes over its limit first, see
+// announced_size); windowsize is never granted for writes, so every block is ACKed.
+Negotiated negotiate_write(const Request& request, const Limits& limits);
+// The size a WRQ announces with tsize, if any (and numeric).
+std::optional<uint64_t> announced_size(const Request& request);
+
 }  // namespace mb::tftp

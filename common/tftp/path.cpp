@@ -62,7 +62,7 @@ PathError from_errno(int err) {
     }
 }
 
-int open_fallback(int root_fd, const std::string& relative, bool follow) {
+int open_fallback(int root_fd, const std::string& relative, bool follow, int flags) {
     // Walk directory by directory with O_NOFOLLOW; normalize_name() has removed "..", so every
     // step stays beneath root_fd. With `follow`, symlinks are refused too (we cannot confine them).
     (void)follow;
@@ -81,13 +81,15 @@ int open_fallback(int root_fd, const std::string& relative, bool follow) {
         }
         dir.reset(next);
     }
-    return ::openat(dir.get(), parts.back().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    return ::openat(dir.get(), parts.back().c_str(), flags | O_NOFOLLOW);
 }
 
-int open_confined(int root_fd, const std::string& relative, bool follow) {
+constexpr int kReadFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+int open_confined(int root_fd, const std::string& relative, bool follow, int flags = kReadFlags) {
     if (!g_force_fallback.load() && !g_no_openat2.load()) {
         struct open_how how {};
-        how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+        how.flags = static_cast<uint64_t>(flags);
         how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | (follow ? 0 : RESOLVE_NO_SYMLINKS);
         for (int attempt = 0; attempt < 4; ++attempt) {
             const long fd = ::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how);
@@ -99,7 +101,7 @@ int open_confined(int root_fd, const std::string& relative, bool follow) {
         }
         if (!g_no_openat2.load()) return -1;
     }
-    return open_fallback(root_fd, relative, follow);
+    return open_fallback(root_fd, relative, follow, flags);
 }
 
 }  // namespace
@@ -160,6 +162,12 @@ bool exists_beneath(int root_fd, const std::string& relative) {
         return true;
     }
     return false;
+}
+
+std::variant<int, PathError> open_dir_beneath(int root_fd, const std::string& relative) {
+    const int fd = open_confined(root_fd, relative, false, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return from_errno(errno);
+    return fd;
 }
 
 }  // namespace mb::tftp

@@ -38,6 +38,10 @@ struct OpenedFile {
 std::variant<OpenedFile, PathError> open_beneath(int root_fd, const std::string& relative,
                                                  bool follow_symlinks_beneath = false);
 
+// Opens the directory `relative` (already normalised) beneath root_fd with the same confinement
+// (no symlinks at all); the descriptor is owned by the caller. For uploads.
+std::variant<int, PathError> open_dir_beneath(int root_fd, const std::string& relative);
+
 // Whether a regular file exists beneath root_fd (same confinement as open_beneath).
 bool exists_beneath(int root_fd, const std::string& relative);
 

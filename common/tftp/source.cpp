@@ -17,6 +17,26 @@ size_t MemorySource::read(uint64_t offset, std::span<uint8_t> out) const {
     return n;
 }
 
+size_t ReadAheadSource::read(uint64_t offset, std::span<uint8_t> out) const {
+    const uint64_t size = inner_->size();
+    if (offset >= size || out.empty()) return 0;
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), size - offset));
+    if (want >= chunk_ || direct_left_ > 0) {
+        if (direct_left_ > 0) direct_left_--;
+        inner_reads_++;
+        return inner_->read(offset, out.first(want));
+    }
+    if (offset < buf_offset_ || offset + want > buf_offset_ + buf_.size()) {
+        buf_.resize(static_cast<size_t>(std::min<uint64_t>(chunk_, size - offset)));
+        inner_reads_++;
+        buf_.resize(inner_->read(offset, buf_));
+        buf_offset_ = offset;
+        if (offset + want > buf_offset_ + buf_.size()) return 0;  // cannot happen: sizes are fixed at open
+    }
+    std::memcpy(out.data(), buf_.data() + (offset - buf_offset_), want);
+    return want;
+}
+
 FileSource::~FileSource() {
     if (fd_ >= 0) ::close(fd_);
 }

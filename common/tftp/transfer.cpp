@@ -13,6 +13,7 @@ std::string_view outcome_name(Outcome outcome) {
         case Outcome::client_error: return "client-error";
         case Outcome::timed_out: return "timed-out";
         case Outcome::failed: return "failed";
+        case Outcome::unreachable: return "unreachable";
     }
     return "unknown";
 }
@@ -53,6 +54,11 @@ Actions Transfer::fail() {
     return finish(Outcome::failed);
 }
 
+Actions Transfer::peer_unreachable() {
+    if (state_ == State::done) return {};
+    return finish(Outcome::unreachable);
+}
+
 Actions Transfer::start(Time now) {
     if (state_ != State::idle) return {};
     if (!negotiated_.oack.empty()) {
@@ -78,6 +84,11 @@ Actions Transfer::send_window(Time now, bool retransmit) {
 
 Actions Transfer::on_packet(std::span<const uint8_t> bytes, Time now) {
     if (state_ == State::done) return {};
+    // The per-block hot path: an ACK needs no general decode.
+    if (bytes.size() >= 4 && bytes[0] == 0 && bytes[1] == static_cast<uint8_t>(Opcode::ack)) {
+        if (state_ == State::idle) return {};
+        return on_ack(static_cast<uint16_t>(bytes[2] << 8 | bytes[3]), now);
+    }
     Decoded d = decode(bytes);
     if (auto* p = std::get_if<Packet>(&d)) return on_packet(*p, now);
     stats_.stray_packets++;

@@ -39,6 +39,7 @@ enum class Outcome {
     client_error,       // the client sent another ERROR
     timed_out,          // retries exhausted before the last block was sent
     failed,             // the server could not read its data
+    unreachable,        // ICMP port unreachable from the client's TID: it is gone, stop at once
 };
 
 std::string_view outcome_name(Outcome outcome);
@@ -82,6 +83,8 @@ public:
     const std::vector<Option>& oack_options() const { return negotiated_.oack; }
     // The caller could not produce a packet (source read failed): end the transfer.
     Actions fail();
+    // The client's port answered with ICMP port unreachable: end without further retransmits.
+    Actions peer_unreachable();
 
     Outcome outcome() const { return outcome_; }
     bool finished() const { return outcome_ != Outcome::running; }

@@ -83,8 +83,27 @@ check "colon MAC" "$("${C[@]}" "$B/boot/dc:a6:32:01:02:03.ipxe")" "$S"
 "${C[@]}" "$B/boot.ipxe" | grep -q "^chain --autofree https://10.1.1.1:$P/boot/\${mac}.ipxe || goto retry$" || fail "generic"
 check "bad MAC" "$("${C[@]}" -o /dev/null -w '%{http_code}' "$B/boot/zz.ipxe")" 404
 check "render verb" "$("$MB_HTTP" --root "$R" render dc:a6:32:01:02:03 --base-url "https://10.1.1.1:$P")" "$S"
+# Rendered scripts are cached per config generation: repeated requests render once.
+miss() { "${C[@]}" "$B/metrics" | awk '/^mb_http_script_cache_misses_total/ {print $2}'; }
+M0=$(miss)
+[ -n "$M0" ] || fail "no mb_http_script_cache_misses_total in /metrics"
+for _ in 1 2 3 4 5; do "${C[@]}" -o /dev/null "$B/boot/dc-a6-32-01-02-03.ipxe"; done
+check "script cache: no render for repeated requests" "$(miss)" "$M0"
+# A change to the tree (inotify reload) invalidates the cache: template, then device record.
+printf '#!ipxe\necho custom {{id}} {{initrd_name}} {{console}}\n' > "$R/templates/ipxe/osie.ipxe"
+poll() {  # poll URL EXPECTED: up to 5 s for the reload to land
+    local got
+    for _ in $(seq 50); do got=$("${C[@]}" "$1"); [ "$got" = "$2" ] && break; sleep 0.1; done
+    echo "$got"
+}
+check "template override (live)" "$(poll "$B/boot/dc-a6-32-01-02-03.ipxe" "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs ttyAMA0,115200')")" \
+    "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs ttyAMA0,115200')"
+printf 'hostname: pi-03\nnetboot:\n  console: ttyS0,9600\n' > "$R/devices/dc-a6-32-01-02-03.yaml"
+check "device record change (live)" "$(poll "$B/boot/dc-a6-32-01-02-03.ipxe" "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs ttyS0,9600')")" \
+    "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs ttyS0,9600')"
+printf 'hostname: pi-03\nnetboot:\n  console: ttyAMA0,115200\n' > "$R/devices/dc-a6-32-01-02-03.yaml"
 printf '#!ipxe\necho custom {{id}} {{initrd_name}}\n' > "$R/templates/ipxe/osie.ipxe"
-check "template override" "$("${C[@]}" "$B/boot/dc-a6-32-01-02-03.ipxe")" "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs')"
+check "template override" "$(poll "$B/boot/dc-a6-32-01-02-03.ipxe" "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs')")" "$(printf '#!ipxe\necho custom pi-03 ironic-python-agent.initramfs')"
 
 # --- inspection --------------------------------------------------------------------------------------
 INV='{"inventory":{"interfaces":[{"name":"end0","mac_address":"dc:a6:32:01:02:03","ipv4_address":"10.1.1.23","has_carrier":true}],"cpu":{"model_name":"Cortex-A72","count":4,"architecture":"aarch64"},"memory":{"total":8201547776,"physical_mb":8192},"disks":[{"name":"/dev/mmcblk0","size":31914983424,"rotational":false}],"boot":{"current_boot_mode":"uefi","pxe_interface":"dc:a6:32:01:02:03"},"hostname":"pi-03"},"root_disk":{"name":"/dev/mmcblk0"},"boot_interface":"dc:a6:32:01:02:03","configuration":{"collectors":["default","logs"]},"error":null,"logs":"'$(echo "journal" | gzip | base64 -w0)'"}'

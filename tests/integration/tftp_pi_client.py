@@ -327,6 +327,27 @@ def main():
         c.send(err(0, "stop"))
         c.close()
 
+        # 10b. ICMP port unreachable: the client takes DATA 1 and closes its socket. The first
+        # retransmission (400 ms) bounces; the server must end the transfer then, not after the
+        # whole retry schedule (400+800+1600+3200 ms) as "timed-out".
+        log_path = os.path.join(work, "server.log")
+        c = Client(port)
+        gone_port = c.sock.getsockname()[1]
+        c.send_request(rrq("start4.elf"))
+        p, addr = c.recv()
+        closed_at = time.monotonic()
+        c.close()
+        line = ""
+        while time.monotonic() - closed_at < 8 and not line:
+            time.sleep(0.05)
+            for ln in open(log_path).read().splitlines():
+                if f"to 127.0.0.1:{gone_port} " in ln and ("unreachable" in ln or "timed-out" in ln):
+                    line = ln
+        elapsed = time.monotonic() - closed_at
+        check("unreachable" in line and elapsed < 1.6,
+              f"closed client port ends the transfer at the first bounce ({elapsed:.2f} s: {line.strip()[-90:]})")
+        check("1 retransmits" in line or "0 retransmits" in line, "no retransmissions after the ICMP error")
+
         # 11. WRQ refused, unknown opcode and bad mode refused.
         c = Client(port)
         c.send_request(rrq("upload.bin", opcode=2))

@@ -402,3 +402,42 @@ TEST_CASE("Garbage and unexpected packets on the transfer are ignored", "[tftp][
     CHECK(t.stats().stray_packets == 2);
     CHECK_FALSE(t.finished());
 }
+
+TEST_CASE("ICMP port unreachable ends the transfer at once, no more retransmits", "[tftp][transfer]") {
+    MemorySource src(pattern(5000));
+    Transfer t(src, plain());
+    Time now{};
+    t.start(now);
+    auto a = t.peer_unreachable();
+    CHECK(a.done);
+    CHECK(t.finished());
+    CHECK(t.outcome() == Outcome::unreachable);
+    CHECK(outcome_name(t.outcome()) == "unreachable");
+    CHECK_FALSE(outcome_ok(t.outcome()));
+    CHECK(t.on_timer(now + 10s).data_count == 0);
+    CHECK(t.stats().retransmits == 0);
+}
+
+TEST_CASE("ReadAheadSource: same bytes as the inner source, far fewer inner reads", "[tftp][transfer]") {
+    auto bytes = pattern(100000);
+    auto inner = std::make_shared<MemorySource>(bytes);
+    ReadAheadSource ra(inner, 16 * 1024, 2);
+    std::vector<uint8_t> out(1468);
+    uint64_t blocks = 0;
+    for (uint64_t off = 0; off < bytes->size(); off += 1468, ++blocks) {
+        const size_t n = ra.read(off, out);
+        REQUIRE(n == std::min<uint64_t>(1468, bytes->size() - off));
+        REQUIRE(std::equal(out.begin(), out.begin() + static_cast<long>(n), bytes->begin() + static_cast<long>(off)));
+    }
+    CHECK(ra.inner_reads() <= 2 + bytes->size() / (16 * 1024) + 2);
+    CHECK(ra.inner_reads() < blocks / 5);
+    // Going back (a window retransmission) refills from that offset.
+    REQUIRE(ra.read(1468, out) == 1468);
+    CHECK(std::equal(out.begin(), out.end(), bytes->begin() + 1468));
+    CHECK(ra.read(bytes->size(), out) == 0);
+    // A transfer run over it is byte-identical.
+    auto wrapped = std::make_shared<ReadAheadSource>(inner);
+    Transfer t(*wrapped, plain(1468, 4, true));
+    Time now{};
+    CHECK(run_client(t, now) == *bytes);
+}

@@ -97,7 +97,8 @@ mb::ipxe::ScriptContext script_context(const mb::config::Snapshot& snap, const s
 
 mb::ipxe::TemplateLookup template_lookup(const mb::config::Tree& tree) {
     const auto dir = tree.templates_dir() / "ipxe";
-    return [dir](std::string_view name) { return mb::config::read_file_if_exists(dir / (std::string(name) + ".ipxe")); };
+    return
+        [dir](std::string_view name) { return mb::config::read_file_if_exists(dir / (std::string(name) + ".ipxe")); };
 }
 
 InspectionResult store_inspection(const mb::config::Snapshot& snap, const std::string& body, bool continue_inspection,
@@ -140,6 +141,47 @@ InspectionResult store_inspection(const mb::config::Snapshot& snap, const std::s
     return {continue_inspection ? 202 : 200, j.dump() + "\n", mac.dashed()};
 }
 
+std::optional<ScriptCache::Entry> ScriptCache::find(uint64_t gen, const std::string& key) const {
+    std::lock_guard lock(mu_);
+    if (gen != gen_) return std::nullopt;
+    auto it = scripts_.find(key);
+    if (it == scripts_.end()) return std::nullopt;
+    return it->second;
+}
+
+void ScriptCache::store(uint64_t gen, const std::string& key, Entry entry) {
+    std::lock_guard lock(mu_);
+    if (gen != gen_) return;
+    // A bound, in case something requests scripts for a stream of random MACs: start over.
+    if (scripts_.size() >= 65536) scripts_.clear();
+    scripts_.insert_or_assign(key, std::move(entry));
+}
+
+std::optional<std::string> ScriptCache::template_text(
+    uint64_t gen, std::string_view name, const std::function<std::optional<std::string>(std::string_view)>& load) {
+    {
+        std::lock_guard lock(mu_);
+        if (gen == gen_)
+            if (auto it = templates_.find(std::string(name)); it != templates_.end()) return it->second;
+    }
+    auto text = load(name);
+    std::lock_guard lock(mu_);
+    if (gen == gen_) templates_.insert_or_assign(std::string(name), text);
+    return text;
+}
+
+void ScriptCache::reset(uint64_t gen) {
+    std::lock_guard lock(mu_);
+    gen_ = gen;
+    scripts_.clear();
+    templates_.clear();
+}
+
+size_t ScriptCache::size() const {
+    std::lock_guard lock(mu_);
+    return scripts_.size();
+}
+
 Service::Service(Snapshot snap) {
     apply(std::move(snap));
     add_routes();
@@ -153,14 +195,28 @@ void Service::apply(Snapshot snap) {
     } catch (const mb::Error& e) {
         mb::log::warn("static files are off: {}", e.what());
     }
+    max_body_->store(static_cast<size_t>(snap->settings.http.max_body_bytes));
     std::lock_guard lock(mu_);
     snap_ = std::move(snap);
     files_ = std::move(files);
+    // Under mu_: a request sees either the old snapshot with the old generation or the new pair.
+    scripts_.reset(++generation_);
 }
 
 Snapshot Service::snapshot() const {
     std::lock_guard lock(mu_);
     return snap_;
+}
+
+std::pair<Snapshot, uint64_t> Service::current() const {
+    std::lock_guard lock(mu_);
+    return {snap_, generation_};
+}
+
+mb::ipxe::TemplateLookup Service::cached_templates(const Snapshot& snap, uint64_t gen) {
+    return [this, gen, load = template_lookup(snap->tree)](std::string_view name) {
+        return scripts_.template_text(gen, name, load);
+    };
 }
 
 void Service::add_routes() {
@@ -170,9 +226,8 @@ void Service::add_routes() {
     });
     router_.get("/boot.ipxe", [this](const Request& req) { return generic_script(req); });
     router_.get("/boot/{mac}.ipxe", [this](const Request& req) { return boot_script(req); });
-    const auto max_body = static_cast<size_t>(snapshot()->settings.http.max_body_bytes);
     mb::http::RouteOptions big;
-    big.max_body = max_body;
+    big.live_max_body = max_body_;
     router_.route_async(
         "POST", "/v1/continue", [this](const Request& req, Responder r) { inspection(req, std::move(r), false); }, big);
     router_.route_async(
@@ -182,8 +237,8 @@ void Service::add_routes() {
     if (snap->settings.talos.enabled) {
         // The Talos image proxy (mb-talos's service) under /images/talos/, beside the static files.
         const auto& t = snap->settings.talos;
-        talos_ = mb::talos::Service::create(
-            mb::talos::service_options(t, mb::talos::cache_directory(t, snap->tree.root())));
+        talos_ =
+            mb::talos::Service::create(mb::talos::service_options(t, mb::talos::cache_directory(t, snap->tree.root())));
         talos_->open(t.verify_on_start);
         mb::http::RouteOptions talos_route;
         talos_route.name = "talos";
@@ -199,27 +254,59 @@ void Service::add_routes() {
         "/", [this](const Request& req, Responder respond) { respond(static_file(req)); }, "GET", statics);
 }
 
-Response Service::generic_script(const Request& req) {
-    const auto snap = snapshot();
-    const auto ctx = script_context(*snap, base_url(*snap, req.local_address, req.local_port, req.tls));
-    auto script = mb::ipxe::render_generic_script(ctx, template_lookup(snap->tree));
-    auto res = mb::http::text_response(200, std::move(script.text));
+namespace {
+
+// Cache key: everything a rendered script depends on besides the config generation.
+std::string script_key(std::string_view what, const Request& req) {
+    std::string key;
+    key.reserve(what.size() + req.local_address.size() + 10);
+    key.append(what);
+    key.push_back('|');
+    key.append(req.local_address);
+    key.push_back('|');
+    key.append(std::to_string(req.local_port));
+    key.push_back(req.tls ? 's' : 'p');
+    return key;
+}
+
+Response script_response(const std::shared_ptr<const std::string>& text) {
+    auto res = mb::http::text_response(200, *text);
     res.headers.set("Cache-Control", "no-store");
     return res;
+}
+
+}  // namespace
+
+Response Service::generic_script(const Request& req) {
+    const auto [snap, gen] = current();
+    const std::string key = script_key("*", req);
+    if (auto hit = scripts_.find(gen, key)) return script_response(hit->text);
+    const auto ctx = script_context(*snap, base_url(*snap, req.local_address, req.local_port, req.tls));
+    auto script = mb::ipxe::render_generic_script(ctx, cached_templates(snap, gen));
+    auto text = std::make_shared<const std::string>(std::move(script.text));
+    scripts_.store(gen, key, {text, script.kind, ""});
+    return script_response(text);
 }
 
 Response Service::boot_script(const Request& req) {
     auto mac = mb::device::Mac::parse(req.param("mac"));
     if (!mac) return mb::http::text_response(404, "not a MAC address: " + mb::quoted(req.param("mac")) + "\n");
-    const auto snap = snapshot();
+    const auto [snap, gen] = current();
+    const std::string key = script_key(mac->dashed(), req);
+    if (auto hit = scripts_.find(gen, key)) {
+        static const std::string name = "scripts_rendered_total", help = "iPXE scripts rendered, by kind.";
+        metrics_.add(name, help, 1, hit->kind_label);
+        return script_response(hit->text);
+    }
     const auto ctx = script_context(*snap, base_url(*snap, req.local_address, req.local_port, req.tls));
     const auto record = snap->effective(*mac);
-    auto script = mb::ipxe::render_device_script(record, ctx, template_lookup(snap->tree));
+    auto script = mb::ipxe::render_device_script(record, ctx, cached_templates(snap, gen));
     mb::log::debug("script for {}: {} ({})", mac->colon(), script.kind, script.source);
     metrics_.add("scripts_rendered_total", "iPXE scripts rendered, by kind.", 1, "kind=\"" + script.kind + "\"");
-    auto res = mb::http::text_response(200, std::move(script.text));
-    res.headers.set("Cache-Control", "no-store");
-    return res;
+    metrics_.add("script_cache_misses_total", "iPXE scripts rendered afresh (not from the per-generation cache).", 1);
+    auto text = std::make_shared<const std::string>(std::move(script.text));
+    scripts_.store(gen, key, {text, script.kind, "kind=\"" + script.kind + "\""});
+    return script_response(text);
 }
 
 void Service::inspection(const Request& req, Responder respond, bool continue_inspection) {

@@ -51,6 +51,8 @@ public:
     // cached by content hash, so unchanged devices keep their renders.
     void update(std::shared_ptr<const config::Snapshot> snapshot);
     const config::Snapshot& snapshot() const { return *snapshot_; }
+    // The served root directory (-1 when it cannot be opened); uploads are created beneath it.
+    int root_fd() const { return tftp_fd_; }
 
     IdentityLookup lookup() const;
     MappedRequest map(const std::string& normalized, const std::string& client_ip) const;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "catalog.hpp"
 #include "tftp/options.hpp"
@@ -26,6 +27,11 @@ struct ServerOptions {
     RetryPolicy retry;
     size_t max_sessions = 4096;
     std::string capture_path;  // pcap of every datagram sent and received
+    // Uploads (WRQ): directories under the root that accept them (empty: read-only), the largest
+    // upload, and whether an existing file may be replaced.
+    std::vector<std::string> write_dirs;
+    uint64_t write_max_bytes = 64ull << 20;
+    bool write_overwrite = false;
 };
 
 struct ServerStats {
@@ -33,6 +39,8 @@ struct ServerStats {
     uint64_t completed = 0;
     uint64_t probes = 0;
     uint64_t failed = 0;
+    uint64_t unreachable = 0;
+    uint64_t uploads = 0;  // WRQs stored  // ended by ICMP port unreachable from the client
     uint64_t refused = 0;
     uint64_t duplicate_requests = 0;
     uint64_t foreign_tid = 0;

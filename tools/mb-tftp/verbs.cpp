@@ -45,6 +45,9 @@ ServerOptions server_options(const config::TftpSettings& s, const ServeFlags& f)
     o.retry.max_retries = f.retries ? f.retries : s.retries;
     o.max_sessions = f.max_sessions;
     o.capture_path = f.capture;
+    o.write_dirs = s.write_dirs;
+    o.write_max_bytes = s.write_max_bytes;
+    o.write_overwrite = s.write_overwrite;
     return o;
 }
 
@@ -109,7 +112,8 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
             return;
         }
         if (!settings.write_dirs.empty())
-            log::warn("tftp.write_dirs is set, but mb-tftp is read-only: every WRQ is refused with ERROR 2");
+            log::info("uploads accepted beneath {} (up to {} bytes each{})", mb::join(settings.write_dirs, ", "),
+                      settings.write_max_bytes, settings.write_overwrite ? ", may overwrite" : "");
         Catalog catalog(config);
         Server server(d.io(), catalog, server_options(config->settings.tftp, *flags));
         if (!flags->port_file.empty()) std::ofstream(flags->port_file) << server.port() << "\n";
@@ -120,8 +124,10 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
         d.on_reload([&catalog](const daemon::Snapshot& s) { catalog.update(s); });
         d.on_stop([&server] {
             const auto st = server.stats();
-            log::info("stopping: {} requests, {} transfers completed, {} probes, {} failed, {} refused, {} bytes",
-                      st.requests, st.completed, st.probes, st.failed, st.refused, st.bytes);
+            log::info(
+                "stopping: {} requests, {} transfers completed, {} probes, {} failed ({} client gone), {} "
+                "refused, {} uploads, {} bytes",
+                st.requests, st.completed, st.probes, st.failed, st.unreachable, st.refused, st.uploads, st.bytes);
             server.close();
         });
         cli::set_exit_code(d.run());
