@@ -96,7 +96,7 @@ std::string TextFormat::describe() const {
     case Format::ipv4_cidr: return "IPv4 network (CIDR)";
     case Format::mac: return "MAC address";
     case Format::url: return "URL";
-    case Format::chain_url: return "URL (http, https or tftp)";
+    case Format::chain_url: return "http, https or tftp URL";
     case Format::pi_serial: return "Pi serial";
     case Format::hex: return "hex";
     case Format::path: return "path";
