@@ -223,6 +223,7 @@ TEST_CASE("System: shape Ironic and sushy need", "[redfish]") {
     CHECK(j["PowerState"] == "Off");
     CHECK(j["BiosVersion"] == "v1.40");
     CHECK(j["MemorySummary"]["TotalSystemMemoryGiB"] == 4);  // revision c03115: 4 GB
+    CHECK(!j["MemorySummary"].contains("Status"));           // deprecated in ComputerSystem v1_16
     CHECK(j["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"] ==
           json::array({"On", "ForceOff", "ForceRestart", "PowerCycle"}));
     CHECK(j["Boot"]["BootSourceOverrideEnabled"] == "Disabled");
