@@ -19,6 +19,10 @@ struct BootOverride {
 
 inline const std::vector<std::string> kBootTargets = {"None", "Pxe", "Hdd", "UefiHttp", "BiosSetup"};
 inline const std::vector<std::string> kBootEnabled = {"Disabled", "Once", "Continuous"};
+// What apply_boot_patch changes: advertised as Boot/@Redfish.WriteableProperties (HttpBootUri is
+// read-only, so it is not listed).
+inline const std::vector<std::string> kBootWritable = {"BootSourceOverrideEnabled", "BootSourceOverrideTarget",
+                                                       "BootSourceOverrideMode"};
 
 // `view` = the device's variables merged over the base image's (uefi::merged); `state` the
 // device's Redfish state.

@@ -108,10 +108,11 @@ void get_system(Context& c, Reply& r, const DeviceInfo& d, const PowerInfo& powe
                  {"BootSourceOverrideTarget", boot.target},
                  {"BootSourceOverrideTarget@Redfish.AllowableValues", kBootTargets},
                  {"BootSourceOverrideMode", "UEFI"},
-                 {"BootSourceOverrideMode@Redfish.AllowableValues", ojson::array({"UEFI"})}};
+                 {"BootSourceOverrideMode@Redfish.AllowableValues", ojson::array({"UEFI"})},
+                 {"@Redfish.WriteableProperties", kBootWritable}};
     b["ProcessorSummary"] = {{"Count", 1}, {"CoreCount", cpu.count}, {"Model", cpu.model}};
-    if (auto gib = memory_gib(inv, d))
-        b["MemorySummary"] = {{"TotalSystemMemoryGiB", *gib}, {"Status", {{"State", "Enabled"}, {"Health", "OK"}}}};
+    // (MemorySummary/Status is deprecated since ComputerSystem v1_16: not emitted)
+    if (auto gib = memory_gib(inv, d)) b["MemorySummary"] = {{"TotalSystemMemoryGiB", *gib}};
     b["Processors"] = odata_link(base + "/Processors");
     b["EthernetInterfaces"] = odata_link(base + "/EthernetInterfaces");
     b["SimpleStorage"] = odata_link(base + "/SimpleStorage");

@@ -3,11 +3,23 @@
 // their monitors (202 + Task while running, 200 when done).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "redfish/service.hpp"
 
 namespace mb::redfish {
 
 namespace {
+
+constexpr const char* kBaseUefi = "/redfish/v1/UpdateService/FirmwareInventory/BaseUEFI";
+
+// The Targets SimpleUpdate accepts: the base image itself or any System (every device's image is
+// rendered from the one base image).
+std::vector<std::string> update_targets(Service& s) {
+    std::vector<std::string> t{kBaseUefi};
+    for (auto& d : s.devices()) t.push_back("/redfish/v1/Systems/" + d.id);
+    return t;
+}
 
 ojson task_json(const Task& t) {
     ojson b{{"@odata.id", "/redfish/v1/TaskService/Tasks/" + t.id},
@@ -23,7 +35,7 @@ ojson task_json(const Task& t) {
     if (!t.end_time.empty()) b["EndTime"] = t.end_time;
     if (!t.message.empty())
         b["Messages"].push_back({{"@odata.type", "#Message.v1_1_1.Message"},
-                                 {"MessageId", t.state == "Exception" ? "TaskEvent.1.0.TaskAborted"
+                                 {"MessageId", t.state == "Exception"   ? "TaskEvent.1.0.TaskAborted"
                                                : t.state == "Completed" ? "TaskEvent.1.0.TaskCompletedOK"
                                                                         : "TaskEvent.1.0.TaskProgressChanged"},
                                  {"Message", t.message},
@@ -36,7 +48,7 @@ ojson task_json(const Task& t) {
 }  // namespace
 
 void register_update_service(Service& s) {
-    s.route("/redfish/v1/UpdateService", "GET", Privilege::login, [](Context&, Reply& r) {
+    s.route("/redfish/v1/UpdateService", "GET", Privilege::login, [](Context& c, Reply& r) {
         r.body = {{"@odata.id", "/redfish/v1/UpdateService"},
                   {"@odata.type", "#UpdateService.v1_11_0.UpdateService"},
                   {"Id", "UpdateService"},
@@ -46,19 +58,20 @@ void register_update_service(Service& s) {
                   {"Actions",
                    {{"#UpdateService.SimpleUpdate",
                      {{"target", "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate"},
-                      {"TransferProtocol@Redfish.AllowableValues", ojson::array({"HTTP", "HTTPS"})}}}}}};
+                      {"TransferProtocol@Redfish.AllowableValues", ojson::array({"HTTP", "HTTPS"})},
+                      {"Targets@Redfish.AllowableValues", update_targets(c.service)}}}}}};
     });
     s.route("/redfish/v1/UpdateService/FirmwareInventory", "GET", Privilege::login, [](Context&, Reply& r) {
         r.body = {{"@odata.id", "/redfish/v1/UpdateService/FirmwareInventory"},
                   {"@odata.type", "#SoftwareInventoryCollection.SoftwareInventoryCollection"},
                   {"Name", "Firmware Inventory"},
                   {"Members@odata.count", 1},
-                  {"Members", ojson::array({odata_link("/redfish/v1/UpdateService/FirmwareInventory/BaseUEFI")})}};
+                  {"Members", ojson::array({odata_link(kBaseUefi)})}};
     });
     s.route("/redfish/v1/UpdateService/FirmwareInventory/{}", "GET", Privilege::login, [](Context& c, Reply& r) {
         if (c.params[0] != "BaseUEFI") return messages::resource_not_found(r, "SoftwareInventory", c.params[0]);
         auto version = c.service.backend().base_firmware_version();
-        r.body = {{"@odata.id", "/redfish/v1/UpdateService/FirmwareInventory/BaseUEFI"},
+        r.body = {{"@odata.id", kBaseUefi},
                   {"@odata.type", "#SoftwareInventory.v1_9_0.SoftwareInventory"},
                   {"Id", "BaseUEFI"},
                   {"Name", "Raspberry Pi 4 UEFI firmware (base image)"},
@@ -95,14 +108,15 @@ void register_update_service(Service& s) {
                 }
                 if (b.contains("Targets")) {
                     if (!b["Targets"].is_array())
-                        return messages::action_parameter_value_type_error(r, json_text(b["Targets"]), "Targets", action);
+                        return messages::action_parameter_value_type_error(r, json_text(b["Targets"]), "Targets",
+                                                                           action);
                     for (auto& t : b["Targets"]) {
                         if (!t.is_string())
                             return messages::action_parameter_value_type_error(r, json_text(t), "Targets", action);
                         auto target = t.get<std::string>();
-                        bool ok = target == "/redfish/v1/UpdateService/FirmwareInventory/BaseUEFI";
-                        for (auto& d : c.service.devices()) ok |= target == "/redfish/v1/Systems/" + d.id;
-                        if (!ok) return messages::action_parameter_value_not_in_list(r, target, "Targets", action);
+                        auto allowed = update_targets(c.service);
+                        if (std::find(allowed.begin(), allowed.end(), target) == allowed.end())
+                            return messages::action_parameter_value_not_in_list(r, target, "Targets", action);
                     }
                 }
                 auto id = c.service.create_task("SimpleUpdate of the base UEFI image", c.now);

@@ -223,6 +223,7 @@ TEST_CASE("System: shape Ironic and sushy need", "[redfish]") {
     CHECK(j["PowerState"] == "Off");
     CHECK(j["BiosVersion"] == "v1.40");
     CHECK(j["MemorySummary"]["TotalSystemMemoryGiB"] == 4);  // revision c03115: 4 GB
+    CHECK(!j["MemorySummary"].contains("Status"));           // deprecated in ComputerSystem v1_16
     CHECK(j["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"] ==
           json::array({"On", "ForceOff", "ForceRestart", "PowerCycle"}));
     CHECK(j["Boot"]["BootSourceOverrideEnabled"] == "Disabled");
@@ -417,6 +418,51 @@ TEST_CASE("SimpleUpdate validates and reports through a task", "[redfish]") {
     REQUIRE(r.status == 202);
     auto t = Harness::body(h.req("GET", std::string(*r.headers.get("Location"))));
     CHECK(t["TaskState"] == "Exception");
+}
+
+TEST_CASE("Boot advertises exactly the properties a PATCH changes (@Redfish.WriteableProperties)", "[redfish]") {
+    Harness h;
+    auto boot = Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01"))["Boot"];
+    REQUIRE(boot.contains("@Redfish.WriteableProperties"));
+    auto writable = boot["@Redfish.WriteableProperties"];
+    CHECK(writable == json::array({"BootSourceOverrideEnabled", "BootSourceOverrideTarget", "BootSourceOverrideMode"}));
+    // each listed property accepts every value it advertises as allowable
+    for (auto& p : writable) {
+        auto name = p.get<std::string>();
+        INFO(name);
+        REQUIRE(boot.contains(name + "@Redfish.AllowableValues"));
+        for (auto& v : boot[name + "@Redfish.AllowableValues"]) {
+            INFO(v.dump());
+            json patch = {{"Boot", {{name, v}}}};
+            if (name == "BootSourceOverrideEnabled" && v != "Disabled")
+                patch["Boot"]["BootSourceOverrideTarget"] = "Pxe";
+            CHECK(h.req("PATCH", "/redfish/v1/Systems/rpi-01", patch.dump()).status == 204);
+        }
+    }
+    // a Boot property that is not listed is refused
+    CHECK(h.req("PATCH", "/redfish/v1/Systems/rpi-01", R"({"Boot":{"HttpBootUri":"http://x/y.efi"}})").status == 400);
+    // the System is PATCHable, which is what the annotation means (Allow lists PATCH)
+    auto sys = h.req("GET", "/redfish/v1/Systems/rpi-01");
+    REQUIRE(sys.headers.get("Allow"));
+    auto allow = std::string(*sys.headers.get("Allow"));
+    CHECK(allow.find("PATCH") != std::string::npos);
+}
+
+TEST_CASE("SimpleUpdate advertises the Targets it accepts", "[redfish]") {
+    Harness h;
+    auto action = Harness::body(h.req("GET", "/redfish/v1/UpdateService"))["Actions"]["#UpdateService.SimpleUpdate"];
+    auto targets = action["Targets@Redfish.AllowableValues"];
+    CHECK(targets == json::array({"/redfish/v1/UpdateService/FirmwareInventory/BaseUEFI", "/redfish/v1/Systems/rpi-01",
+                                  "/redfish/v1/Systems/dc-a6-32-01-02-03"}));
+    const std::string act = "/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate";
+    for (auto& t : targets) {
+        INFO(t.dump());
+        json body = {{"ImageURI", "http://127.0.0.1:1/RPI_EFI.fd"}, {"Targets", json::array({t})}};
+        CHECK(h.req("POST", act, body.dump()).status == 202);
+    }
+    CHECK(
+        h.req("POST", act, R"({"ImageURI":"http://127.0.0.1:1/f","Targets":["/redfish/v1/Chassis/rpi-01"]})").status ==
+        400);
 }
 
 TEST_CASE("GET System is served from the cached rendering until its inputs change", "[redfish]") {
