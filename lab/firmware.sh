@@ -1,29 +1,33 @@
 # Per-device UEFI varstores for lab VMs (sourced).
 # Debian's AAVMF_VARS.fd is all zeros (EDK2 formats it on first boot), so the base image that
 # per-device stores are rendered from is made once by letting AAVMF format a store, and cached.
+# The formatting VM has a virtio-net NIC at the slot lab VMs use (00:01.0) but no network behind
+# it: EDK2 then records its own PXE/HTTP boot options in the store, and a boot override rendered
+# from this base (mb-redfish, mb-efivars) copies their full device path (PciRoot/Pci/MAC/IPv4).
 
 # Prints the path of a formatted AAVMF varstore (64 MiB, NvData FV at 0), creating it if needed.
 lab_aavmf_base() {
-    local out=$MB_LAB_CACHE/firmware/AAVMF_VARS.formatted.fd
+    local out=$MB_LAB_CACHE/firmware/AAVMF_VARS.formatted-nic.fd
     if [ -s "$out" ]; then echo "$out"; return 0; fi
     mkdir -p "$(dirname "$out")"
     local tmp=$out.tmp.$$ pid i
     cp "$AAVMF_VARS" "$tmp"
-    # no NIC, no disk: the firmware formats the store during DXE and ends in its boot manager
+    # a NIC without a network and no disk: the firmware formats the store during DXE, adds boot
+    # options for the NIC and tries them (BdsDxe on the console = the options are stored)
     qemu-system-aarch64 -M virt -cpu cortex-a72 -m 256 -accel tcg -nodefaults -nographic -vga none -monitor none \
-        -serial "file:$tmp.serial" -net none \
+        -serial "file:$tmp.serial" -net none -device virtio-net-pci,mac=52:54:00:6d:62:ff,romfile= \
         -drive "if=pflash,format=raw,readonly=on,file=$AAVMF_CODE" -drive "if=pflash,format=raw,file=$tmp" \
         </dev/null >/dev/null 2>&1 &
     pid=$!
     # "_FVH" at offset 0x28 = the firmware volume header the variable driver writes
     for i in $(seq 1 300); do
-        [ "$(dd if="$tmp" bs=1 skip=40 count=4 2>/dev/null)" = _FVH ] && grep -aq 'BdsDxe\|Shell>' "$tmp.serial" 2>/dev/null && break
+        [ "$(dd if="$tmp" bs=1 skip=40 count=4 2>/dev/null | tr -d '\0')" = _FVH ] && grep -aq 'BdsDxe\|Shell>' "$tmp.serial" 2>/dev/null && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.2
     done
     sleep 1
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-    [ "$(dd if="$tmp" bs=1 skip=40 count=4 2>/dev/null)" = _FVH ] || { rm -f "$tmp" "$tmp.serial"; lab_die "AAVMF did not format its varstore"; }
+    [ "$(dd if="$tmp" bs=1 skip=40 count=4 2>/dev/null | tr -d '\0')" = _FVH ] || { rm -f "$tmp" "$tmp.serial"; lab_die "AAVMF did not format its varstore"; }
     mv "$tmp" "$out"; rm -f "$tmp.serial"
     echo "$out"
 }

@@ -3,6 +3,8 @@
 #include "http/server.hpp"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -120,6 +122,9 @@ public:
             local_port_ = local.port();
         }
         sock.set_option(tcp::no_delay(true), ec);
+        // Timeouts (Beast closes the socket itself when one fires) reset the connection instead of
+        // sending a FIN; our own orderly closes switch this off first. See close_reset().
+        sock.set_option(asio::socket_base::linger(true, 0), ec);
         if constexpr (kTls) {
             lowest().expires_after(srv_->opts.header_timeout);
             stream_.async_handshake(ssl::stream_base::server, [self = self()](beast::error_code e) {
@@ -187,7 +192,10 @@ private:
                 if (ec == beast::error::timeout && buffer_.size() > 0)
                     log::write_limited(g_conn_errors, log::Level::info, "request head timed out",
                                        {{"remote", remote_addr_}});
-                close_now();
+                if (ec == beast::error::timeout || ((ec == bhttp::error::end_of_stream || ec == asio::error::eof) && send_queue_empty()))
+                    close_reset();
+                else
+                    close_now();
                 return;
             }
             reject(detail::status_for_parse_error(ec), ec.message());
@@ -541,8 +549,29 @@ private:
     void close_now() {
         timer_.cancel();
         beast::error_code ec;
+        lowest().socket().set_option(asio::socket_base::linger(false, 0), ec);  // orderly: FIN, not RST
         lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
         lowest().close();
+    }
+
+    // A timed-out connection is reset, not closed with a FIN (SO_LINGER 0 is set at accept, so this
+    // also holds when Beast closes the socket on a timeout): its peer is often a machine that lost
+    // power mid-boot, and a FIN to it would keep the address/port pair in FIN-WAIT for minutes. Boot
+    // firmware (GRUB, some EDK2 builds) reuses the same source ports after a power cycle, and its SYN
+    // to a pair the server still holds is never answered with a new connection.
+    void close_reset() {
+        timer_.cancel();
+        beast::error_code ec;
+        lowest().socket().set_option(asio::socket_base::linger(true, 0), ec);
+        lowest().close();
+    }
+
+    // Everything we sent is acknowledged. A client that closed its side while idle then needs no
+    // FIN from us, and must not get one: GRUB closes with a zero receive window, so our FIN would
+    // wait behind window probes for minutes and pin the pair (see close_reset()).
+    bool send_queue_empty() {
+        int unsent = 0;
+        return ::ioctl(lowest().socket().native_handle(), SIOCOUTQ, &unsent) == 0 && unsent == 0;
     }
 
     // Lingering close: send FIN, then drain what the client still sends (e.g. a body we refused)
@@ -553,6 +582,7 @@ private:
             stream_.async_shutdown([self = self()](beast::error_code) { self->close_now(); });
         } else {
             beast::error_code ec;
+            lowest().socket().set_option(asio::socket_base::linger(false, 0), ec);  // orderly: FIN, not RST
             lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
             if (ec) {
                 close_now();
