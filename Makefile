@@ -90,9 +90,5 @@ completions: build
 man: build
 	/usr/bin/python3 packaging/gen-config-man.py $(BUILD)/tools/$$(ls $(BUILD)/tools | grep '^mb-' | head -1) man/mb-config.5
 
-# Regenerates the key reference in man/mb-config.5 from the schema.
-man: build
-	/usr/bin/python3 packaging/gen-config-man.py $(BUILD)/tools/$$(ls $(BUILD)/tools | grep '^mb-' | head -1) man/mb-config.5
-
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
