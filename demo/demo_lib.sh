@@ -114,7 +114,14 @@ demo_power() {
 demo_show_power() {
     [ "$DEMO_REDFISH" = 1 ] || return 0
     cmd "curl -sk -u $MB_LAB_REDFISH_USER:*** $(lab_rf_url "/redfish/v1/Systems/$1") | jq .PowerState"
-    say "→ \"$(lab_rf_get_field "/redfish/v1/Systems/$1" PowerState)\""
+    # PowerState is null until mb-redfish's background reader has read the port once
+    local st i
+    for i in $(seq 1 25); do
+        st=$(lab_rf_get_field "/redfish/v1/Systems/$1" PowerState)
+        [ -n "$st" ] && [ "$st" != None ] && break
+        sleep 0.2
+    done
+    say "→ \"$st\""
 }
 
 demo_wait_power() {

@@ -34,15 +34,16 @@ lab_aavmf_base() {
 
 # Renders device MAC's varstore from TREE/firmware/<mac>.json onto the tree's base image, into OUT.
 # Uses `mb-efivars render`; without it (efi branch not landed) the VM boots the plain base store and
-# this says so on stderr.  usage: lab_render_varstore TREE MAC OUT
+# this says so on stderr.  usage: lab_render_varstore TREE MAC OUT [boot]
+#   boot: this render is the device's power-on (mb-efivars render --for-boot consumes BootNext, a
+#   Redfish Once override); without it the render only shows what the device would get.
 lab_render_varstore() {
-    local tree=$1 mac=$2 out=$3 base
+    local tree=$1 mac=$2 out=$3 for_boot=${4:-} base
     base=$tree/firmware/AAVMF_VARS.fd
     [ -s "$base" ] || cp "$(lab_aavmf_base)" "$base"
     if [ -n "${MB_BIN:-}" ] && [ -x "$MB_BIN/mb-efivars" ] && "$MB_BIN/mb-efivars" --help 2>&1 | grep -qE '^\s+render\b'; then
-        # --for-boot: this render is the device's boot, which consumes BootNext (Redfish Once).
         local boot_flag=
-        "$MB_BIN/mb-efivars" render --help 2>&1 | grep -q -- --for-boot && boot_flag=--for-boot
+        [ "$for_boot" = boot ] && "$MB_BIN/mb-efivars" render --help 2>&1 | grep -q -- --for-boot && boot_flag=--for-boot
         "$MB_BIN/mb-efivars" --root "$tree" render --mac "$mac" --base "$base" -o "$out" $boot_flag
     else
         echo "lab: mb-efivars render is not available: $mac boots the unrendered base varstore" >&2

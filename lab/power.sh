@@ -37,7 +37,7 @@ power_off() {
 power_on() {
     running && return 0
     if [ "$PROFILE" = arm64-uefi ] && [ -n "${TREE:-}" ]; then
-        lab_render_varstore "$TREE" "$MAC" "$VARS" >>"$LAB_DIR/logs/power.log" 2>&1 ||
+        lab_render_varstore "$TREE" "$MAC" "$VARS" boot >>"$LAB_DIR/logs/power.log" 2>&1 ||
             lab_die "rendering the varstore of $MAC failed (see $LAB_DIR/logs/power.log)"
     elif [ ! -s "$VARS" ]; then
         cp "$(lab_profile_vars "$PROFILE")" "$VARS"

@@ -22,7 +22,7 @@ PATH_TEXT="PciRoot(0x0)/Pci(0x1,0x0)/MAC($(echo "$MAC" | tr -d ':'),0x1)/IPv4(0.
     e2e_fail "mb-efivars boot add (see logs/efivars.log)"
 e2e_start_servers dhcp http
 VARS=$LAB_DIR/run/$N.vars.fd
-lab_render_varstore "$TREE" "$MAC" "$VARS" 2>>"$LAB_DIR/logs/render.log" || e2e_fail "rendering the varstore of $MAC"
+lab_render_varstore "$TREE" "$MAC" "$VARS" boot 2>>"$LAB_DIR/logs/render.log" || e2e_fail "rendering the varstore of $MAC"
 
 if lab_boot "$N" arm64-uefi "$MAC" "${MB_E2E_BOOT_TIMEOUT:-200}" "$VARS"; then
     e2e_ok "arm64 UEFI HTTP boot → $LOADER → payload in ${LAB_BOOT_SECS}s: $(lab_boot_marker "$N")"

@@ -15,7 +15,7 @@ LOADER=$(lab_arm64_loader "$TREE")
 lab_tree_device "$TREE" e2e-arm64 arm64-uefi "$MAC" 2
 e2e_start_servers dhcp tftp http
 VARS=$LAB_DIR/run/e2e-arm64.vars.fd
-lab_render_varstore "$TREE" "$MAC" "$VARS" 2>>"$LAB_DIR/logs/render.log" || e2e_fail "rendering the varstore of $MAC"
+lab_render_varstore "$TREE" "$MAC" "$VARS" boot 2>>"$LAB_DIR/logs/render.log" || e2e_fail "rendering the varstore of $MAC"
 
 if lab_boot e2e-arm64 arm64-uefi "$MAC" "${MB_E2E_BOOT_TIMEOUT:-200}" "$VARS"; then
     e2e_ok "arm64 UEFI PXE → $LOADER → payload in ${LAB_BOOT_SECS}s: $(lab_boot_marker e2e-arm64)"
