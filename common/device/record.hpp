@@ -50,8 +50,7 @@ struct NetbootSettings {
         v.field("arch", arch, "Architecture override; auto takes it from DHCP option 93.",
                 OneOf{{"auto", "arm64", "x86_64", "x86", "arm32"}});
         v.field("ipxe_script", ipxe_script, "Inline iPXE script served as this device's script (wins over osie).");
-        v.field("ipxe_script_url", ipxe_script_url,
-                "URL iPXE chains to instead of the rendered script.",
+        v.field("ipxe_script_url", ipxe_script_url, "URL iPXE chains to instead of the rendered script.",
                 TextFormat{Format::chain_url});
         v.field("boot_file", boot_file, "Boot file override for UEFI/BIOS PXE (default: by architecture).");
         v.field("console", console, "Kernel console argument, e.g. ttyAMA0,115200 or tty1.");

@@ -192,7 +192,8 @@ private:
                 if (ec == beast::error::timeout && buffer_.size() > 0)
                     log::write_limited(g_conn_errors, log::Level::info, "request head timed out",
                                        {{"remote", remote_addr_}});
-                if (ec == beast::error::timeout || ((ec == bhttp::error::end_of_stream || ec == asio::error::eof) && send_queue_empty()))
+                if (ec == beast::error::timeout ||
+                    ((ec == bhttp::error::end_of_stream || ec == asio::error::eof) && send_queue_empty()))
                     close_reset();
                 else
                     close_now();

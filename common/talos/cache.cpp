@@ -172,7 +172,9 @@ namespace {
 // and the disk space of the cached image. Readers and the hasher read holes back as zeros.
 constexpr size_t kSparseBlock = 64 * 1024;
 
-bool all_zero(const char* p, size_t n) { return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0); }
+bool all_zero(const char* p, size_t n) {
+    return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
+}
 
 void pwrite_all(int fd, const char* data, size_t size, uint64_t offset, const fs::path& path) {
     size_t off = 0;

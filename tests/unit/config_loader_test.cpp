@@ -120,8 +120,9 @@ TEST_CASE("invalid values are reported with file, line and key", "[config][error
     }
     SECTION("chain URL scheme") {
         dir.write("devices/dc-a6-32-01-02-03.yaml", "netboot:\n  ipxe_script_url: ftp://10.0.0.1/x.ipxe\n");
-        CHECK(load_error(dir) == "devices/dc-a6-32-01-02-03.yaml:2: netboot.ipxe_script_url: expected an http://, "
-                                 "https:// or tftp:// URL, got 'ftp://10.0.0.1/x.ipxe'");
+        CHECK(load_error(dir) ==
+              "devices/dc-a6-32-01-02-03.yaml:2: netboot.ipxe_script_url: expected an http://, "
+              "https:// or tftp:// URL, got 'ftp://10.0.0.1/x.ipxe'");
         dir.write("devices/dc-a6-32-01-02-03.yaml", "netboot:\n  ipxe_script_url: tftp://10.0.0.1/x.ipxe\n");
         CHECK_NOTHROW(load_tree(Tree(dir.path())));
     }

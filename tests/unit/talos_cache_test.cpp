@@ -132,7 +132,7 @@ TEST_CASE("Zero blocks become holes; readers and the checksum see every zero", "
     CHECK(entry->sha256 == sha256_hex(expected));
     CHECK(fs::file_size(entry->path) == expected.size());
     CHECK(read_all(entry->path) == expected);
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::stat(entry->path.c_str(), &st) == 0);
     // about 2 MiB of data blocks on disk, not 8 MiB (file systems without holes would store all)
     CHECK(static_cast<uint64_t>(st.st_blocks) * 512 < expected.size() / 2);
