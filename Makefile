@@ -26,13 +26,12 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The whole suite: unit tests, fuzz replays, integration tests against real peers (network
-# namespaces, needs root), the QEMU end-to-end lab, then unit tests and fuzz replays again under
-# ASan+UBSan.
+# The whole suite (tests/run-suite.sh): unit tests, fuzz replays, integration tests against real
+# peers (network namespaces, needs root), the QEMU end-to-end lab, then unit tests and fuzz replays
+# again under ASan+UBSan (that build runs in the background, niced, while the lab boots).
 test: deps build
-	cd $(BUILD) && ctest $(CTEST_FLAGS) -j 2 -LE 'e2e'
-	cd $(BUILD) && ctest $(CTEST_FLAGS) -L 'e2e'
-	$(MAKE) test-asan
+	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) CTEST_FLAGS="$(CTEST_FLAGS)" \
+	  CMAKE_FLAGS="$(CMAKE_FLAGS)" bash tests/run-suite.sh
 
 test-unit: build
 	cd $(BUILD) && ctest $(CTEST_FLAGS) -L 'unit|fuzz'

@@ -53,7 +53,7 @@ std::optional<Mac> Mac::parse(std::string_view text) {
 
 Mac Mac::parse_or_throw(std::string_view text) {
     auto m = parse(text);
-    if (!m) throw data_error("invalid MAC address " + quoted(text) + " (expected e.g. dc:a6:32:01:02:03)");
+    if (!m) throw data_error("invalid MAC address " + mb::quoted(text) + " (expected e.g. dc:a6:32:01:02:03)");
     return *m;
 }
 

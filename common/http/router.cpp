@@ -55,7 +55,7 @@ namespace {
 
 std::vector<Segment> compile(std::string_view pattern) {
     if (pattern.empty() || pattern[0] != '/')
-        throw Error(kExitSoftware, "route pattern must start with '/': " + quoted(pattern));
+        throw Error(kExitSoftware, "route pattern must start with '/': " + mb::quoted(pattern));
     std::vector<Segment> out;
     const auto parts = path_segments(pattern);
     for (size_t i = 0; i < parts.size(); ++i) {
@@ -64,7 +64,7 @@ std::vector<Segment> compile(std::string_view pattern) {
         const auto open = part.find('{');
         if (open == std::string_view::npos) {
             if (part.find('}') != std::string_view::npos)
-                throw Error(kExitSoftware, "route pattern has a stray '}': " + quoted(pattern));
+                throw Error(kExitSoftware, "route pattern has a stray '}': " + mb::quoted(pattern));
             seg.literal = std::string(part);
             out.push_back(std::move(seg));
             continue;
@@ -72,14 +72,14 @@ std::vector<Segment> compile(std::string_view pattern) {
         const auto close = part.find('}', open);
         if (close == std::string_view::npos || part.find('{', open + 1) != std::string_view::npos ||
             part.find('}', close + 1) != std::string_view::npos || close == open + 1)
-            throw Error(kExitSoftware, "route pattern segment is malformed: " + quoted(part));
+            throw Error(kExitSoftware, "route pattern segment is malformed: " + mb::quoted(part));
         seg.literal = std::string(part.substr(0, open));
         seg.suffix = std::string(part.substr(close + 1));
         seg.name = std::string(part.substr(open + 1, close - open - 1));
         if (seg.name.back() == '*') {
             seg.name.pop_back();
             if (i + 1 != parts.size() || !seg.literal.empty() || !seg.suffix.empty() || seg.name.empty())
-                throw Error(kExitSoftware, "a {name*} capture must be a whole, last segment: " + quoted(pattern));
+                throw Error(kExitSoftware, "a {name*} capture must be a whole, last segment: " + mb::quoted(pattern));
             seg.kind = SegKind::rest;
         } else {
             seg.kind = seg.literal.empty() && seg.suffix.empty() ? SegKind::capture : SegKind::affixed;

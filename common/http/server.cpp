@@ -683,7 +683,7 @@ uint16_t Server::listen(const Listen& l) {
     if (l.tls) tls = make_tls_context(*l.tls);
     beast::error_code ec;
     const auto addr = asio::ip::make_address(l.address, ec);
-    if (ec) throw config_error("listen address " + quoted(l.address) + " is not an IP address");
+    if (ec) throw config_error("listen address " + mb::quoted(l.address) + " is not an IP address");
     const tcp::endpoint ep(addr, l.port);
     auto acc = std::make_shared<tcp::acceptor>(impl_->ioc);
     const std::string where = fmt::format("{}:{}", l.address, l.port);

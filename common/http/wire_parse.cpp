@@ -23,14 +23,14 @@ int fill_request_head(const bhttp::request_header<>& head, Request& req, std::st
     for (const auto& field : head) req.headers.add(std::string(field.name_string()), std::string(field.value()));
     auto target = parse_target(req.target);
     if (!target) {
-        error = "bad request-target " + quoted(req.target);
+        error = "bad request-target " + mb::quoted(req.target);
         return 400;
     }
     if (auto te = req.headers.get("Transfer-Encoding")) {
         // RFC 9112 §6.1: a request whose last transfer coding is not chunked cannot be framed.
         const auto codings = split(*te, ',', true);
         if (codings.empty() || !iequals(trim(codings.back()), "chunked")) {
-            error = "unsupported Transfer-Encoding " + quoted(*te);
+            error = "unsupported Transfer-Encoding " + mb::quoted(*te);
             return 501;
         }
     }

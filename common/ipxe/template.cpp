@@ -26,7 +26,7 @@ std::string render_template(std::string_view text, const Variables& vars, std::s
         auto it = vars.find(name);
         if (it == vars.end())
             throw config_error(std::string(source) + ":" + std::to_string(line) + ": unknown template variable " +
-                               quoted(name));
+                               mb::quoted(name));
         out.append(it->second);
         i = close + 2;
     }

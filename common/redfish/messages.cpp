@@ -25,7 +25,7 @@ void add(Reply& r, int status, std::string_view id, std::string message, std::ve
         r.body["error"]["message"] = message;
         r.body["error"]["@Message.ExtendedInfo"] = ojson::array();
     } else {
-        r.body["error"]["code"] = std::string(kPrefix) + "GeneralError";
+        r.body["error"]["code"] = fmt::format("{}GeneralError", kPrefix);
         r.body["error"]["message"] =
             "A general error has occurred.  See Resolution for information on how to resolve the error.";
     }
@@ -214,7 +214,7 @@ void success(Reply& r) {
     r.status = 200;
     ojson msg;
     msg["@odata.type"] = "#Message.v1_1_1.Message";
-    msg["MessageId"] = std::string(kPrefix) + "Success";
+    msg["MessageId"] = fmt::format("{}Success", kPrefix);
     msg["Message"] = "The request completed successfully.";
     msg["MessageArgs"] = ojson::array();
     msg["MessageSeverity"] = "OK";

@@ -98,7 +98,7 @@ void register_sessions(Service& s) {
     };
     s.route(kSessions, "GET", Privilege::login, list);
     s.route(kSessions, "POST", Privilege::none, create_session);
-    s.route(std::string(kSessions) + "/Members", "POST", Privilege::none, create_session);
+    s.route(fmt::format("{}/Members", kSessions), "POST", Privilege::none, create_session);
     auto own_or_manager = [](Context& c, Reply& r, const Session*& out) {
         out = c.service.find_session(c.params[0]);
         if (!out || (!c.has(Privilege::configure_manager) && out->username != c.username)) {
@@ -107,11 +107,11 @@ void register_sessions(Service& s) {
         }
         return true;
     };
-    s.route(std::string(kSessions) + "/{}", "GET", Privilege::login, [own_or_manager](Context& c, Reply& r) {
+    s.route(fmt::format("{}/{{}}", kSessions), "GET", Privilege::login, [own_or_manager](Context& c, Reply& r) {
         const Session* s = nullptr;
         if (own_or_manager(c, r, s)) r.body = session_json(*s);
     });
-    s.route(std::string(kSessions) + "/{}", "DELETE", Privilege::login, [own_or_manager](Context& c, Reply& r) {
+    s.route(fmt::format("{}/{{}}", kSessions), "DELETE", Privilege::login, [own_or_manager](Context& c, Reply& r) {
         const Session* s = nullptr;
         if (!own_or_manager(c, r, s)) return;
         c.service.delete_session(c.params[0]);

@@ -52,7 +52,7 @@ Decoded decode_request(Opcode opcode, std::span<const uint8_t> b) {
         r.mode = Mode::mail;
     } else {
         return Malformed{ErrorCode::illegal_operation,
-                         fmt::format("{} mode {} is not netascii, octet or mail", what, quoted(mode))};
+                         fmt::format("{} mode {} is not netascii, octet or mail", what, mb::quoted(mode))};
     }
     while (pos < b.size()) {
         Option o;
