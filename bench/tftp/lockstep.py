@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Lock-step TFTP turnaround: wall time and server CPU per DATA block, servers alternated.
+
+Each round downloads the same file once from every server (atftp client, blksize 1468, no
+windowsize, loopback), in a rotating order, so that load from other work on the machine falls on
+all servers alike; prints the median wall time per block over the rounds and the server CPU
+(user + system) per block over all rounds. Servers: mb-tftp in one or more configurations
+(--mb NAME='extra serve flags'), atftpd and tftpd-hpa (when found).
+
+Usage: bench/tftp/lockstep.py [--rounds N] [--size BYTES] [--mb NAME=FLAGS ...] [--window N]
+Env: MB_BIN (build/tools), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
+"""
+import argparse
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MB_BIN = os.environ.get("MB_BIN", os.path.join(HERE, "..", "..", "build", "tools"))
+TFTPD_HPA = os.environ.get("TFTPD_HPA", "/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd")
+
+
+def cpu_seconds(pid):
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--size", type=int, default=4_000_000)
+    ap.add_argument("--window", type=int, default=0)
+    ap.add_argument("--mb", action="append", default=[], help="NAME=FLAGS: an mb-tftp configuration")
+    ap.add_argument("--no-peers", action="store_true")
+    args = ap.parse_args()
+    variants = [v.split("=", 1) for v in args.mb] or [["mb-tftp", ""]]
+    work = tempfile.mkdtemp(prefix="mb-bench-lockstep-")
+    procs = {}
+    try:
+        root = os.path.join(work, "root")
+        os.makedirs(os.path.join(root, "tftp"))
+        data = os.urandom(args.size)
+        with open(os.path.join(root, "tftp", "f.bin"), "wb") as f:
+            f.write(data)
+        for base, dirs, files in os.walk(work):
+            os.chmod(base, 0o755)
+            for x in files:
+                os.chmod(os.path.join(base, x), 0o644)
+        log = open(os.path.join(work, "servers.log"), "w")
+        port = 31000 + os.getpid() % 2000
+        for name, flags in variants:
+            port += 1
+            procs[name] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn",
+                                             "serve", "--listen", "127.0.0.1", "--port", str(port),
+                                             *shlex.split(flags)], stderr=log), port)
+        if not args.no_peers:
+            port += 1
+            procs["atftpd"] = (subprocess.Popen(["atftpd", "--daemon", "--no-fork", "--port", str(port),
+                                                 "--bind-address", "127.0.0.1", "--logfile", "/dev/null",
+                                                 os.path.join(root, "tftp")], stderr=log), port)
+            if os.access(TFTPD_HPA, os.X_OK):
+                port += 1
+                procs["tftpd-hpa"] = (subprocess.Popen([TFTPD_HPA, "-L", "-a", f"127.0.0.1:{port}", "-B", "1468",
+                                                        "-s", os.path.join(root, "tftp")], stderr=log), port)
+        time.sleep(0.5)
+        for name, (p, _) in procs.items():
+            if p.poll() is not None:
+                raise SystemExit(f"{name} did not start (see {work}/servers.log)")
+        out = os.path.join(work, "out.bin")
+        blocks = args.size // 1468 + 1
+        walls = {n: [] for n in procs}
+        cpu = {n: 0.0 for n in procs}
+        names = list(procs)
+        cmd_opts = ["--option", "blksize 1468"] + (["--option", f"windowsize {args.window}"] if args.window else [])
+        for r in range(args.rounds):
+            order = names[r % len(names):] + names[:r % len(names)]
+            for name in order:
+                proc, port = procs[name]
+                c0 = cpu_seconds(proc.pid)
+                t0 = time.monotonic()
+                rc = subprocess.run(["atftp", *cmd_opts, "-g", "-r", "f.bin", "-l", out, "127.0.0.1", str(port)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+                dt = time.monotonic() - t0
+                cpu[name] += cpu_seconds(proc.pid) - c0
+                if rc != 0 or open(out, "rb").read() != data:
+                    print(f"{name}: download failed or differs", file=sys.stderr)
+                    continue
+                walls[name].append(dt)
+        print(f"lock-step {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}, "
+              f"{args.rounds} rounds; load {os.getloadavg()[0]:.2f}")
+        for name in names:
+            w = sorted(walls[name])
+            if not w:
+                print(f"  {name:22} failed")
+                continue
+            print(f"  {name:22} median {statistics.median(w) * 1e6 / blocks:6.1f} us/block "
+                  f"(p25 {w[len(w) // 4] * 1e6 / blocks:6.1f}, best {w[0] * 1e6 / blocks:6.1f}), "
+                  f"CPU {cpu[name] * 1e6 / (blocks * args.rounds):5.1f} us/block")
+    finally:
+        for p, _ in procs.values():
+            p.terminate()
+        for p, _ in procs.values():
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
