@@ -5,9 +5,10 @@ Each round downloads the same file once from every server (atftp client, blksize
 windowsize, loopback), in a rotating order, so that load from other work on the machine falls on
 all servers alike; prints the median wall time per block over the rounds and the server CPU
 (user + system) per block over all rounds. Servers: mb-tftp in one or more configurations
-(--mb NAME='extra serve flags'), atftpd and tftpd-hpa (when found).
+(--mb NAME='extra serve flags'), atftpd and tftpd-hpa (when found), and with --floor the yardstick
+floor_server.c (blocking recv + send per block, nothing else).
 
-Usage: bench/tftp/lockstep.py [--rounds N] [--size BYTES] [--mb NAME=FLAGS ...] [--window N]
+Usage: bench/tftp/lockstep.py [--rounds N] [--size BYTES] [--mb NAME='[@BINARY] FLAGS' ...] [--window N]
 Env: MB_BIN (build/tools), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
 """
 import argparse
@@ -35,8 +36,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--size", type=int, default=4_000_000)
     ap.add_argument("--window", type=int, default=0)
-    ap.add_argument("--mb", action="append", default=[], help="NAME=FLAGS: an mb-tftp configuration")
+    ap.add_argument("--mb", action="append", default=[],
+                    help="NAME=FLAGS: an mb-tftp configuration ('@/path/to/mb-tftp' first: another build)")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--floor", action="store_true",
+                    help="also floor_server.c: the least work per block any server can do (a yardstick)")
     args = ap.parse_args()
     variants = [v.split("=", 1) for v in args.mb] or [["mb-tftp", ""]]
     work = tempfile.mkdtemp(prefix="mb-bench-lockstep-")
@@ -55,9 +59,10 @@ def main():
         port = 31000 + os.getpid() % 2000
         for name, flags in variants:
             port += 1
-            procs[name] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn",
-                                             "serve", "--listen", "127.0.0.1", "--port", str(port),
-                                             *shlex.split(flags)], stderr=log), port)
+            flags = shlex.split(flags)
+            binary = flags.pop(0)[1:] if flags and flags[0].startswith("@") else os.path.join(MB_BIN, "mb-tftp")
+            procs[name] = (subprocess.Popen([binary, "--root", root, "--log-level", "warn", "serve", "--listen",
+                                             "127.0.0.1", "--port", str(port), *flags], stderr=log), port)
         if not args.no_peers:
             port += 1
             procs["atftpd"] = (subprocess.Popen(["atftpd", "--daemon", "--no-fork", "--port", str(port),
@@ -67,6 +72,12 @@ def main():
                 port += 1
                 procs["tftpd-hpa"] = (subprocess.Popen([TFTPD_HPA, "-L", "-a", f"127.0.0.1:{port}", "-B", "1468",
                                                         "-s", os.path.join(root, "tftp")], stderr=log), port)
+        if args.floor:
+            binary = os.path.join(work, "floor_server")
+            subprocess.run(["cc", "-O2", "-o", binary, os.path.join(HERE, "floor_server.c")], check=True)
+            port += 1
+            procs["floor (C, recv+send)"] = (subprocess.Popen([binary, str(port), os.path.join(root, "tftp", "f.bin")],
+                                                             stderr=log), port)
         time.sleep(0.5)
         for name, (p, _) in procs.items():
             if p.poll() is not None:

@@ -3,7 +3,6 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -120,9 +119,6 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     // Gives a new session its own TID socket (unless single-port), registers and starts it.
     bool launch(const std::shared_ptr<SessionBase>& s, const udp::endpoint& client);
     void send_error(udp::socket& sock, const udp::endpoint& to, ErrorCode code, std::string_view message);
-    // Busy polling: waits up to the budget for `s`'s socket to become readable while the listener
-    // and the other transfers' sockets stay quiet; true when `s` can be read now.
-    bool spin_until_readable(SessionBase& s);
     // Returns the send error (would_block is not reported: the retransmission timer covers it).
     boost::system::error_code send(udp::socket& sock, const udp::endpoint& to, std::span<const uint8_t> bytes);
     void finished(const std::shared_ptr<SessionBase>& s);
@@ -145,10 +141,8 @@ struct SessionBase : std::enable_shared_from_this<SessionBase> {
     bool ended = false;
     bool timer_pending = false;
     Time timer_at{};
-    BusyPoll busy;
 
-    SessionBase(Server::Impl& s, udp::endpoint p)
-        : srv(s), peer(p), timer(s.io), started(Clock::now()), busy(s.options.busy_poll) {}
+    SessionBase(Server::Impl& s, udp::endpoint p) : srv(s), peer(p), timer(s.io), started(Clock::now()) {}
     virtual ~SessionBase() = default;
 
     udp::socket& sock() { return own ? *own : srv.listener; }
@@ -182,44 +176,11 @@ struct SessionBase : std::enable_shared_from_this<SessionBase> {
             receive();
             return;
         }
-        dispatch(n);
-        if (!ended) wait_next();
-    }
-
-    void dispatch(size_t n) {
         if (from != peer) {
             srv.stats.foreign_tid++;
             srv.send_error(*own, from, ErrorCode::unknown_tid, "Unknown transfer ID");
         } else {
             on_packet(std::span<const uint8_t>(rx_buffer().data(), n));
-        }
-    }
-
-    // Waits for the next packet: first by busy polling while that pays (few transfers, a client
-    // that answers within the budget), reading and handling inline, then through the event loop.
-    // At most kInline packets in a row are handled inline so timers and other handlers get a turn.
-    void wait_next() {
-        constexpr int kInline = 64;
-        for (int k = 0; k < kInline && !ended && busy.should_spin(srv.sessions.size()); ++k) {
-            if (!srv.spin_until_readable(*this)) {
-                busy.miss();
-                srv.stats.spin_misses++;
-                break;
-            }
-            busy.hit();
-            auto buf = rx_buffer();
-            socklen_t len = static_cast<socklen_t>(from.capacity());
-            const ssize_t n = ::recvfrom(own->native_handle(), buf.data(), buf.size(), MSG_DONTWAIT, from.data(), &len);
-            if (n < 0) {
-                if (errno == ECONNREFUSED && peer_port_unreachable(*own, peer)) {
-                    unreachable();
-                    return;
-                }
-                break;  // nothing after all, or another error: the event loop's receive sees it
-            }
-            srv.stats.spin_hits++;
-            from.resize(len);
-            dispatch(static_cast<size_t>(n));
         }
         if (!ended) receive();
     }
@@ -439,27 +400,6 @@ boost::system::error_code Server::Impl::send(udp::socket& sock, const udp::endpo
         capture->write(v4(listen_ep.address()), sock.local_endpoint(e2).port(), v4(to.address()), to.port(), bytes);
     }
     return ec == asio::error::would_block ? boost::system::error_code{} : ec;
-}
-
-bool Server::Impl::spin_until_readable(SessionBase& s) {
-    if (!s.own) return false;
-    // The transfer's own socket first, then what else could need the loop: the listener and the
-    // other transfers (few, or should_spin would have said no).
-    std::array<pollfd, 16> fds{};
-    size_t n = 0;
-    fds[n++] = {s.own->native_handle(), POLLIN, 0};
-    fds[n++] = {listener.native_handle(), POLLIN, 0};
-    for (const auto& [ep, other] : sessions) {
-        if (n == fds.size()) break;
-        if (other.get() != &s && other->own) fds[n++] = {other->own->native_handle(), POLLIN, 0};
-    }
-    const Time until = Clock::now() + options.busy_poll.budget;
-    do {
-        const int r = ::poll(fds.data(), n, 0);
-        if (r < 0 && errno != EINTR) return false;
-        if (r > 0) return fds[0].revents != 0;
-    } while (Clock::now() < until);
-    return false;
 }
 
 void Server::Impl::send_error(udp::socket& sock, const udp::endpoint& to, ErrorCode code, std::string_view message) {

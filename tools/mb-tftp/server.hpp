@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "catalog.hpp"
-#include "tftp/busy_poll.hpp"
 #include "tftp/options.hpp"
 #include "tftp/transfer.hpp"
 
@@ -33,8 +32,6 @@ struct ServerOptions {
     std::vector<std::string> write_dirs;
     uint64_t write_max_bytes = 64ull << 20;
     bool write_overwrite = false;
-    // Spin on a transfer's socket for its next packet instead of sleeping (tftp.busy_poll_us).
-    BusyPollPolicy busy_poll;
 };
 
 struct ServerStats {
@@ -47,8 +44,6 @@ struct ServerStats {
     uint64_t refused = 0;
     uint64_t duplicate_requests = 0;
     uint64_t foreign_tid = 0;
-    uint64_t spin_hits = 0;    // packets read by busy polling, without the event loop
-    uint64_t spin_misses = 0;  // spins that ran out of budget (or yielded to another socket)
     uint64_t bytes = 0;
     size_t active = 0;
 };

@@ -30,7 +30,6 @@ struct ServeFlags {
     size_t max_sessions = 4096;
     std::string capture;
     std::string port_file;
-    int busy_poll_us = -1;
 };
 
 ServerOptions server_options(const config::TftpSettings& s, const ServeFlags& f) {
@@ -49,7 +48,6 @@ ServerOptions server_options(const config::TftpSettings& s, const ServeFlags& f)
     o.write_dirs = s.write_dirs;
     o.write_max_bytes = s.write_max_bytes;
     o.write_overwrite = s.write_overwrite;
-    o.busy_poll.budget = std::chrono::microseconds(f.busy_poll_us >= 0 ? f.busy_poll_us : 0);
     return o;
 }
 
@@ -101,12 +99,6 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
                      "Concurrent transfers before new requests get 'Server busy'")
         ->type_name("N")
         ->check(CLI::Range(1, 100000));
-    serve
-        ->add_option("--busy-poll-us", flags->busy_poll_us,
-                     "Spin up to this long for a transfer's next packet instead of sleeping (0: off; default: "
-                     "tftp.busy_poll_us)")
-        ->type_name("US")
-        ->check(CLI::Range(0, 1000));
     serve->add_option("--capture", flags->capture, "Write every TFTP datagram to this pcap file")->type_name("FILE");
     serve->add_option("--port-file", flags->port_file, "Write the bound UDP port to this file once listening")
         ->type_name("FILE");
@@ -134,9 +126,8 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
             const auto st = server.stats();
             log::info(
                 "stopping: {} requests, {} transfers completed, {} probes, {} failed ({} client gone), {} "
-                "refused, {} uploads, {} bytes, {} packets read by busy polling ({} spins ran out)",
-                st.requests, st.completed, st.probes, st.failed, st.unreachable, st.refused, st.uploads, st.bytes,
-                st.spin_hits, st.spin_misses);
+                "refused, {} uploads, {} bytes",
+                st.requests, st.completed, st.probes, st.failed, st.unreachable, st.refused, st.uploads, st.bytes);
             server.close();
         });
         cli::set_exit_code(d.run());
