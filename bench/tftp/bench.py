@@ -13,11 +13,17 @@ dnsmasq can have port 69 and nothing else on the machine sees the traffic. Needs
   Also, for the lock-step atftp cases: server CPU (user + system, children included) per DATA block.
 Prints times and ratios peer/mb-tftp (> 1 means mb-tftp is faster).
 
-Usage: bench/tftp/bench.py [--runs N] [--clients N] [--quick]
+Servers alternate within every run of a case (rotating order), and every server is fetched by the
+same client, the same bytes, the same blksize, after the files were just written (page cache warm
+for all). The column "mb static" is mb-tftp serving the rendered RPI_EFI.fd's bytes as a plain file.
+
+Usage: bench/tftp/run.sh [--runs N] [--clients N] [--quick]   (installs/unpacks the peers first)
+       bench/tftp/bench.py ...                                  (peers already there)
 Env: MB_BIN (build/tools), MB_FIXTURES (../shared/fixtures), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
 """
 import argparse
 import functools
+import json
 import os
 import selectors
 import shutil
@@ -57,7 +63,13 @@ def setup_tree(work):
     os.makedirs(os.path.join(root, "firmware"))
     os.makedirs(os.path.join(root, "devices"))
     shutil.copy(os.path.join(FIXTURES, "efi", "RPI_EFI-v1.40.fd"), os.path.join(root, "firmware", "RPI_EFI.fd"))
-    shutil.copy(os.path.join(FIXTURES, "efi", "pi4-d83add5a440c.vars.json"), os.path.join(root, "firmware", MAC + ".json"))
+    # Without BootNext: mb-tftp consumes a BootNext after the first complete RPI_EFI.fd transfer
+    # (a one-time boot), which would change the rendered bytes between runs.
+    with open(os.path.join(FIXTURES, "efi", "pi4-d83add5a440c.vars.json")) as f:
+        store = json.load(f)
+    store["variables"] = [v for v in store["variables"] if v.get("name") != "BootNext"]
+    with open(os.path.join(root, "firmware", MAC + ".json"), "w") as f:
+        json.dump(store, f, indent=1)
     with open(os.path.join(root, "devices", MAC + ".yaml"), "w") as f:
         f.write("serial: 5b154510\n")
     with open(os.path.join(tftp, "initrd50.img"), "wb") as f:
@@ -65,6 +77,9 @@ def setup_tree(work):
     # The peers serve the rendered image as a static file with the same bytes.
     rendered = subprocess.run([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn", "render", MAC,
                                "RPI_EFI.fd"], check=True, capture_output=True).stdout
+    os.makedirs(os.path.join(tftp, "static"))
+    with open(os.path.join(tftp, "static", "RPI_EFI.fd"), "wb") as f:
+        f.write(rendered)
     peer = os.path.join(work, "peer")
     shutil.copytree(tftp, peer)
     os.makedirs(os.path.join(peer, MAC))
@@ -268,44 +283,59 @@ def main_in_ns(args):
         cases = [("RPI_EFI.fd 4 MiB (rendered)", f"{MAC}/RPI_EFI.fd", rendered),
                  ("initrd 50 MiB", "initrd50.img", None)]
         results = {}
-        print(f"{'case':44} " + " ".join(f"{n:>11}" for n in servers))
+        # Columns: each server, plus mb-tftp serving the rendered bytes as a static file (same
+        # process) to show that rendering costs nothing per transfer.
+        columns = {name: (proc, port) for name, (proc, port) in servers.items()}
+        static_remote = "static/RPI_EFI.fd"
         for label, remote, expect in (cases if not args.storm_only else []):
             for client, window in (("curl", 0), ("atftp", 0), ("atftp", 4)):
                 runs = args.runs if "4 MiB" in label else max(1, args.runs // 2)
-                row = {}
-                cpu_row = {}
+                cols = dict(columns)
+                if expect is not None:
+                    cols = {"mb-tftp": columns["mb-tftp"], "mb static": columns["mb-tftp"],
+                            **{n: v for n, v in columns.items() if n != "mb-tftp"}}
+                times = {name: [] for name in cols}
+                cpu = {name: 0.0 for name in cols}
                 size = len(expect) if expect is not None else os.path.getsize(os.path.join(tftp, remote))
                 blocks = size // 1468 + 1
-                for name, (proc, port) in servers.items():
-                    times = []
-                    cpu0 = cpu_seconds(proc.pid)
-                    for _ in range(runs):
+                # Servers alternate within each run (rotating order), so that load from other work
+                # on the machine falls on all of them alike.
+                names = list(cols)
+                for r in range(runs):
+                    for name in names[r % len(names):] + names[:r % len(names)]:
+                        proc, port = cols[name]
                         if os.path.exists(out):
                             os.unlink(out)
-                        t = fetch_time(client, port, remote, out, window)
+                        cpu0 = cpu_seconds(proc.pid)
+                        t = fetch_time(client, port, static_remote if name == "mb static" else remote, out, window)
+                        cpu[name] += cpu_seconds(proc.pid) - cpu0
                         if t is not None and expect is not None and open(out, "rb").read() != expect:
                             t = None
                         if t is not None:
-                            times.append(t)
-                    row[name] = statistics.median(times) if times else None
-                    cpu_row[name] = (cpu_seconds(proc.pid) - cpu0) * 1e6 / (blocks * runs)
+                            times[name].append(t)
+                row = {name: statistics.median(v) if v else None for name, v in times.items()}
+                cpu_row = {name: c * 1e6 / (blocks * runs) for name, c in cpu.items()}
                 key = f"{label}, {client}" + (f" windowsize {window}" if window else "")
                 results[key] = row
-                print(f"{key:44} " + " ".join(f"{(v if v is not None else float('nan')):10.3f}s" for v in row.values()))
+                print(f"{key:44} " + " ".join(f"{n}={(v if v is not None else float('nan')):.3f}s" for n, v in row.items()))
                 if client == "atftp" and not window:
                     # Server CPU per DATA block in lock-step: the per-block turnaround cost, far less
-                    # sensitive to scheduling noise than wall time on a loaded machine.
+                    # sensitive to scheduling noise than wall time on a loaded machine. (tftpd-hpa
+                    # forks per transfer and its children are not reaped into it: shows 0.)
                     print(f"{'  server CPU per block (lock-step)':44} " +
-                          " ".join(f"{v:9.1f}us" for v in cpu_row.values()))
+                          " ".join(f"{n}={v:.1f}us" for n, v in cpu_row.items()))
         storm = {}
-        for name, (_, port) in servers.items():
-            tries = [pi_storm(port, args.clients) for _ in range(max(1, args.runs // 2))]
-            times = sorted(t[0] for t in tries)
-            storm[name] = (times[len(times) // 2], sum(t[1] for t in tries), tries[0][2])
+        tries = {name: [] for name in servers}
+        for _ in range(max(1, args.runs // 2)):
+            for name, (_, port) in servers.items():
+                tries[name].append(pi_storm(port, args.clients))
+        for name, t in tries.items():
+            times = sorted(x[0] for x in t)
+            storm[name] = (times[len(times) // 2], sum(x[1] for x in t), t[0][2])
         key = f"{args.clients} concurrent Pi-style clients"
-        print(f"{key:44} " + " ".join(f"{v[0]:10.3f}s" for v in storm.values()))
-        print(f"{'  failed transfers':44} " + " ".join(f"{v[1]:11d}" for v in storm.values()))
-        print(f"{'  bytes received':44} " + " ".join(f"{v[2]:11d}" for v in storm.values()))
+        print(f"{key:44} " + " ".join(f"{n}={v[0]:.3f}s" for n, v in storm.items()))
+        print(f"{'  failed transfers':44} " + " ".join(f"{n}={v[1]}" for n, v in storm.items()))
+        print(f"{'  bytes received':44} " + " ".join(f"{n}={v[2]}" for n, v in storm.items()))
 
         print("\nratios peer time / mb-tftp time (> 1: mb-tftp faster)")
         for key, row in list(results.items()) + [(key, {n: v[0] for n, v in storm.items()})]:
@@ -313,6 +343,9 @@ def main_in_ns(args):
             ratios = []
             for name, v in row.items():
                 if name == "mb-tftp":
+                    continue
+                if name == "mb static":
+                    ratios.append(f"static/rendered {v / mb:5.2f}x" if v and mb else "static/rendered n/a")
                     continue
                 ratios.append(f"{name} {v / mb:5.2f}x" if v and mb else f"{name}   n/a")
             print(f"  {key:44} " + ", ".join(ratios))

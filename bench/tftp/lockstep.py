@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--size", type=int, default=4_000_000)
     ap.add_argument("--window", type=int, default=0)
+    ap.add_argument("--client", choices=["atftp", "curl"], default="atftp")
     ap.add_argument("--mb", action="append", default=[],
                     help="NAME=FLAGS: an mb-tftp configuration ('@/path/to/mb-tftp' first: another build)")
     ap.add_argument("--no-peers", action="store_true")
@@ -94,15 +95,18 @@ def main():
                 proc, port = procs[name]
                 c0 = cpu_seconds(proc.pid)
                 t0 = time.monotonic()
-                rc = subprocess.run(["atftp", *cmd_opts, "-g", "-r", "f.bin", "-l", out, "127.0.0.1", str(port)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+                if args.client == "curl":
+                    cmd = ["curl", "-sS", "--tftp-blksize", "1468", "-o", out, f"tftp://127.0.0.1:{port}/f.bin"]
+                else:
+                    cmd = ["atftp", *cmd_opts, "-g", "-r", "f.bin", "-l", out, "127.0.0.1", str(port)]
+                rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
                 dt = time.monotonic() - t0
                 cpu[name] += cpu_seconds(proc.pid) - c0
                 if rc != 0 or open(out, "rb").read() != data:
                     print(f"{name}: download failed or differs", file=sys.stderr)
                     continue
                 walls[name].append(dt)
-        print(f"lock-step {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}, "
+        print(f"{args.client} lock-step {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}, "
               f"{args.rounds} rounds; load {os.getloadavg()[0]:.2f}")
         for name in names:
             w = sorted(walls[name])
