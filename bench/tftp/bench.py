@@ -100,12 +100,12 @@ def setup_tree(work):
     return root, tftp, peer, rendered
 
 
-def start_servers(work, root, peer, servers):
+def start_servers(work, root, peer, servers, args):
     # tftpd-hpa binds every address of the namespace (-a :PORT): with an explicit address its
     # getaddrinfo(AI_ADDRCONFIG) fails when only loopback is configured.
     logs = open(os.path.join(work, "servers.log"), "w")
     port_file = os.path.join(work, "mb.port")
-    servers["mb-tftp"] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn", "serve",
+    servers["mb-tftp"] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "info" if args.server_log else "warn", "serve",
                                             "--listen", "127.0.0.1", "--port", "6901", "--port-file", port_file],
                                            stderr=logs), 6901)
     servers["atftpd"] = (subprocess.Popen(["atftpd", "--daemon", "--no-fork", "--port", "6902", "--bind-address",
@@ -278,7 +278,7 @@ def main_in_ns(args):
     servers = {}
     try:
         root, tftp, peer, rendered = setup_tree(work)
-        start_servers(work, root, peer, servers)
+        start_servers(work, root, peer, servers, args)
         out = os.path.join(work, "out.bin")
         cases = [("RPI_EFI.fd 4 MiB (rendered)", f"{MAC}/RPI_EFI.fd", rendered),
                  ("initrd 50 MiB", "initrd50.img", None)]
@@ -289,6 +289,8 @@ def main_in_ns(args):
         static_remote = "static/RPI_EFI.fd"
         for label, remote, expect in (cases if not args.storm_only else []):
             for client, window in (("curl", 0), ("atftp", 0), ("atftp", 4)):
+                if args.case and args.case not in f"{label}, {client} w{window}":
+                    continue
                 runs = args.runs if "4 MiB" in label else max(1, args.runs // 2)
                 cols = dict(columns)
                 if expect is not None:
@@ -326,10 +328,12 @@ def main_in_ns(args):
                           " ".join(f"{n}={v:.1f}us" for n, v in cpu_row.items()))
         storm = {}
         tries = {name: [] for name in servers}
-        for _ in range(max(1, args.runs // 2)):
+        for _ in range(max(1, args.runs // 2) if not args.case else 0):
             for name, (_, port) in servers.items():
                 tries[name].append(pi_storm(port, args.clients))
         for name, t in tries.items():
+            if not t:
+                continue
             times = sorted(x[0] for x in t)
             storm[name] = (times[len(times) // 2], sum(x[1] for x in t), t[0][2])
         key = f"{args.clients} concurrent Pi-style clients"
@@ -338,7 +342,7 @@ def main_in_ns(args):
         print(f"{'  bytes received':44} " + " ".join(f"{n}={v[2]}" for n, v in storm.items()))
 
         print("\nratios peer time / mb-tftp time (> 1: mb-tftp faster)")
-        for key, row in list(results.items()) + [(key, {n: v[0] for n, v in storm.items()})]:
+        for key, row in list(results.items()) + ([(key, {n: v[0] for n, v in storm.items()})] if storm else []):
             mb = row.get("mb-tftp")
             ratios = []
             for name, v in row.items():
@@ -360,6 +364,9 @@ def main_in_ns(args):
         for s in socks:
             s.close()
     finally:
+        if args.server_log:
+            with open(os.path.join(work, "servers.log")) as f:
+                print("\n--- server log ---\n" + f.read())
         for name, (p, _) in servers.items():
             p.terminate()
         for name, (p, _) in servers.items():
@@ -377,6 +384,8 @@ def main():
     ap.add_argument("--held", type=int, default=500)
     ap.add_argument("--quick", action="store_true", help="1 run per case, 50 clients")
     ap.add_argument("--storm-only", action="store_true", help="only the concurrent Pi-style clients")
+    ap.add_argument("--case", help="only the single-client cases whose '<label>, <client> w<window>' contains this")
+    ap.add_argument("--server-log", action="store_true", help="print the servers' log at the end")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.clients, args.held = 1, 50, 200

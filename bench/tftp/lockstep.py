@@ -6,7 +6,8 @@ windowsize, loopback), in a rotating order, so that load from other work on the 
 all servers alike; prints the median wall time per block over the rounds and the server CPU
 (user + system) per block over all rounds. Servers: mb-tftp in one or more configurations
 (--mb NAME='extra serve flags'), atftpd and tftpd-hpa (when found), and with --floor the yardstick
-floor_server.c (blocking recv + send per block, nothing else).
+floor_server.c (per block: wait for the ACK by a blocking recv, or poll/epoll_wait + recv; one
+send; nothing else).
 
 Usage: bench/tftp/lockstep.py [--rounds N] [--size BYTES] [--mb NAME='[@BINARY] FLAGS' ...] [--window N]
 Env: MB_BIN (build/tools), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
@@ -76,9 +77,10 @@ def main():
         if args.floor:
             binary = os.path.join(work, "floor_server")
             subprocess.run(["cc", "-O2", "-o", binary, os.path.join(HERE, "floor_server.c")], check=True)
-            port += 1
-            procs["floor (C, recv+send)"] = (subprocess.Popen([binary, str(port), os.path.join(root, "tftp", "f.bin")],
-                                                             stderr=log), port)
+            for wait in ("recv", "poll", "epoll"):
+                port += 1
+                procs[f"floor, {wait}"] = (subprocess.Popen([binary, str(port), os.path.join(root, "tftp", "f.bin"), wait],
+                                                            stderr=log), port)
         time.sleep(0.5)
         for name, (p, _) in procs.items():
             if p.poll() is not None:
