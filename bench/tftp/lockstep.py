@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Lock-step TFTP turnaround: wall time and server CPU per DATA block, servers alternated.
+"""Lock-step TFTP turnaround: wall time, server CPU and client CPU per DATA block, servers alternated.
 
 Each round downloads the same file once from every server (atftp client, blksize 1468, no
 windowsize, loopback), in a rotating order, so that load from other work on the machine falls on
@@ -14,6 +14,7 @@ Env: MB_BIN (build/tools), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
 """
 import argparse
 import os
+import resource
 import shlex
 import shutil
 import statistics
@@ -89,6 +90,7 @@ def main():
         blocks = args.size // 1468 + 1
         walls = {n: [] for n in procs}
         cpu = {n: 0.0 for n in procs}
+        client_cpu = {n: 0.0 for n in procs}
         names = list(procs)
         cmd_opts = ["--option", "blksize 1468"] + (["--option", f"windowsize {args.window}"] if args.window else [])
         for r in range(args.rounds):
@@ -96,6 +98,7 @@ def main():
             for name in order:
                 proc, port = procs[name]
                 c0 = cpu_seconds(proc.pid)
+                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.monotonic()
                 if args.client == "curl":
                     cmd = ["curl", "-sS", "--tftp-blksize", "1468", "-o", out, f"tftp://127.0.0.1:{port}/f.bin"]
@@ -104,11 +107,13 @@ def main():
                 rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
                 dt = time.monotonic() - t0
                 cpu[name] += cpu_seconds(proc.pid) - c0
+                ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                client_cpu[name] += (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
                 if rc != 0 or open(out, "rb").read() != data:
                     print(f"{name}: download failed or differs", file=sys.stderr)
                     continue
                 walls[name].append(dt)
-        print(f"{args.client} lock-step {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}, "
+        print(f"{args.client} {'windowed' if args.window else 'lock-step'} {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}, "
               f"{args.rounds} rounds; load {os.getloadavg()[0]:.2f}")
         for name in names:
             w = sorted(walls[name])
@@ -117,7 +122,8 @@ def main():
                 continue
             print(f"  {name:22} median {statistics.median(w) * 1e6 / blocks:6.1f} us/block "
                   f"(p25 {w[len(w) // 4] * 1e6 / blocks:6.1f}, best {w[0] * 1e6 / blocks:6.1f}), "
-                  f"CPU {cpu[name] * 1e6 / (blocks * args.rounds):5.1f} us/block")
+                  f"server CPU {cpu[name] * 1e6 / (blocks * args.rounds):5.1f} us/block, "
+                  f"client CPU {client_cpu[name] * 1e6 / (blocks * args.rounds):5.1f} us/block")
     finally:
         for p, _ in procs.values():
             p.terminate()
