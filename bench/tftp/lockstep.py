@@ -10,6 +10,7 @@ floor_server.c (per block: wait for the ACK by a blocking recv, or poll/epoll_wa
 send; nothing else).
 
 Usage: bench/tftp/lockstep.py [--rounds N] [--size BYTES] [--mb NAME='[@BINARY] FLAGS' ...] [--window N]
+                              [--client atftp|curl] [--floor] [--pin-server CPU] [--pin-client CPU]
 Env: MB_BIN (build/tools), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
 """
 import argparse
@@ -42,6 +43,8 @@ def main():
     ap.add_argument("--mb", action="append", default=[],
                     help="NAME=FLAGS: an mb-tftp configuration ('@/path/to/mb-tftp' first: another build)")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--pin-server", type=int, help="run every server on this CPU only")
+    ap.add_argument("--pin-client", type=int, help="run the client on this CPU only")
     ap.add_argument("--floor", action="store_true",
                     help="also floor_server.c: the least work per block any server can do (a yardstick)")
     args = ap.parse_args()
@@ -82,6 +85,9 @@ def main():
                 port += 1
                 procs[f"floor, {wait}"] = (subprocess.Popen([binary, str(port), os.path.join(root, "tftp", "f.bin"), wait],
                                                             stderr=log), port)
+        if args.pin_server is not None:
+            for p, _ in procs.values():
+                os.sched_setaffinity(p.pid, {args.pin_server})
         time.sleep(0.5)
         for name, (p, _) in procs.items():
             if p.poll() is not None:
@@ -104,6 +110,8 @@ def main():
                     cmd = ["curl", "-sS", "--tftp-blksize", "1468", "-o", out, f"tftp://127.0.0.1:{port}/f.bin"]
                 else:
                     cmd = ["atftp", *cmd_opts, "-g", "-r", "f.bin", "-l", out, "127.0.0.1", str(port)]
+                if args.pin_client is not None:
+                    cmd = ["taskset", "-c", str(args.pin_client), *cmd]
                 rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
                 dt = time.monotonic() - t0
                 cpu[name] += cpu_seconds(proc.pid) - c0
@@ -113,7 +121,9 @@ def main():
                     print(f"{name}: download failed or differs", file=sys.stderr)
                     continue
                 walls[name].append(dt)
-        print(f"{args.client} {'windowed' if args.window else 'lock-step'} {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}, "
+        pins = "" if args.pin_server is None and args.pin_client is None else \
+            f", server on CPU {args.pin_server}, client on CPU {args.pin_client}"
+        print(f"{args.client} {'windowed' if args.window else 'lock-step'} {args.size} bytes, blksize 1468{f', windowsize {args.window}' if args.window else ''}{pins}, "
               f"{args.rounds} rounds; load {os.getloadavg()[0]:.2f}")
         for name in names:
             w = sorted(walls[name])
