@@ -13,12 +13,19 @@ dnsmasq can have port 69 and nothing else on the machine sees the traffic. Needs
   Also, for the lock-step atftp cases: server CPU (user + system, children included) per DATA block.
 Prints times and ratios peer/mb-tftp (> 1 means mb-tftp is faster).
 
-Usage: bench/tftp/bench.py [--runs N] [--clients N] [--quick]
+Servers alternate within every run of a case (rotating order), and every server is fetched by the
+same client, the same bytes, the same blksize, after the files were just written (page cache warm
+for all). The column "mb static" is mb-tftp serving the rendered RPI_EFI.fd's bytes as a plain file.
+
+Usage: bench/tftp/run.sh [--runs N] [--clients N] [--quick]   (installs/unpacks the peers first)
+       bench/tftp/bench.py ...                                  (peers already there)
 Env: MB_BIN (build/tools), MB_FIXTURES (../shared/fixtures), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
 """
 import argparse
 import functools
+import json
 import os
+import resource
 import selectors
 import shutil
 import socket
@@ -27,6 +34,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 NS = "mbttftpbench"
@@ -57,7 +65,13 @@ def setup_tree(work):
     os.makedirs(os.path.join(root, "firmware"))
     os.makedirs(os.path.join(root, "devices"))
     shutil.copy(os.path.join(FIXTURES, "efi", "RPI_EFI-v1.40.fd"), os.path.join(root, "firmware", "RPI_EFI.fd"))
-    shutil.copy(os.path.join(FIXTURES, "efi", "pi4-d83add5a440c.vars.json"), os.path.join(root, "firmware", MAC + ".json"))
+    # Without BootNext: mb-tftp consumes a BootNext after the first complete RPI_EFI.fd transfer
+    # (a one-time boot), which would change the rendered bytes between runs.
+    with open(os.path.join(FIXTURES, "efi", "pi4-d83add5a440c.vars.json")) as f:
+        store = json.load(f)
+    store["variables"] = [v for v in store["variables"] if v.get("name") != "BootNext"]
+    with open(os.path.join(root, "firmware", MAC + ".json"), "w") as f:
+        json.dump(store, f, indent=1)
     with open(os.path.join(root, "devices", MAC + ".yaml"), "w") as f:
         f.write("serial: 5b154510\n")
     with open(os.path.join(tftp, "initrd50.img"), "wb") as f:
@@ -65,6 +79,9 @@ def setup_tree(work):
     # The peers serve the rendered image as a static file with the same bytes.
     rendered = subprocess.run([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn", "render", MAC,
                                "RPI_EFI.fd"], check=True, capture_output=True).stdout
+    os.makedirs(os.path.join(tftp, "static"))
+    with open(os.path.join(tftp, "static", "RPI_EFI.fd"), "wb") as f:
+        f.write(rendered)
     peer = os.path.join(work, "peer")
     shutil.copytree(tftp, peer)
     os.makedirs(os.path.join(peer, MAC))
@@ -85,12 +102,12 @@ def setup_tree(work):
     return root, tftp, peer, rendered
 
 
-def start_servers(work, root, peer, servers):
+def start_servers(work, root, peer, servers, args):
     # tftpd-hpa binds every address of the namespace (-a :PORT): with an explicit address its
     # getaddrinfo(AI_ADDRCONFIG) fails when only loopback is configured.
     logs = open(os.path.join(work, "servers.log"), "w")
     port_file = os.path.join(work, "mb.port")
-    servers["mb-tftp"] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "warn", "serve",
+    servers["mb-tftp"] = (subprocess.Popen([os.path.join(MB_BIN, "mb-tftp"), "--root", root, "--log-level", "info" if args.server_log else "warn", "serve",
                                             "--listen", "127.0.0.1", "--port", "6901", "--port-file", port_file],
                                            stderr=logs), 6901)
     servers["atftpd"] = (subprocess.Popen(["atftpd", "--daemon", "--no-fork", "--port", "6902", "--bind-address",
@@ -121,13 +138,17 @@ def fetch_time(client, port, remote, out, window):
         if window:
             cmd += ["--option", f"windowsize {window}"]
         cmd += ["-g", "-r", remote, "-l", out, "127.0.0.1", str(port)]
+    # A blocking wait, with a timer thread for the time limit: subprocess.run(timeout=...) polls
+    # the child with sleeps of up to 50 ms, which quantised every download time to ~50 ms steps
+    # (all servers "0.115 s" for the 4 MiB lock-step rows).
     t0 = time.monotonic()
-    try:
-        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-    except subprocess.TimeoutExpired:
-        return None
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    limit = threading.Timer(60, p.kill)
+    limit.start()
+    rc = p.wait()
     dt = time.monotonic() - t0
-    return dt if r.returncode == 0 else None
+    limit.cancel()
+    return dt if rc == 0 else None
 
 
 # ---- Pi-style concurrent clients --------------------------------------------------------------------
@@ -142,6 +163,7 @@ class Pi:
         self.done = False
         self.failed = 0
         self.bytes = 0
+        self.retransmits = 0
         self.next()
 
     def next(self):
@@ -198,6 +220,7 @@ class Pi:
             self.next()
 
     def on_timeout(self):
+        self.retransmits += 1
         self.tries += 1
         if self.tries > 5:
             self.failed += 1
@@ -208,20 +231,36 @@ class Pi:
 
 
 def pi_storm(port, n):
+    """Returns (seconds, failed transfers, bytes received, client retransmissions, client CPU s)."""
     sel = selectors.DefaultSelector()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
     pis = [Pi(sel, port, "5b154510") for _ in range(n)]
-    while not all(p.done for p in pis):
-        for key, _ in sel.select(timeout=0.2):
-            key.data.on_readable()
+    left = sum(1 for p in pis if not p.done)
+    last_check = t0
+    # The client must not be the bottleneck: no per-iteration scan of all clients (that cost
+    # O(clients) Python work per select and made this case measure the client); timeouts are
+    # checked every 50 ms.
+    while left:
+        for key, _ in sel.select(timeout=0.05):
+            p = key.data
+            p.on_readable()
+            if p.done:
+                left -= 1
         now = time.monotonic()
-        for p in pis:
-            if not p.done and now > p.deadline:
-                p.on_timeout()
+        if now - last_check >= 0.05:
+            last_check = now
+            for p in pis:
+                if not p.done and now > p.deadline:
+                    p.on_timeout()
+                    if p.done:
+                        left -= 1
         if now - t0 > 120:
             break
     dt = time.monotonic() - t0
-    return dt, sum(p.failed for p in pis), sum(p.bytes for p in pis)
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    return dt, sum(p.failed for p in pis), sum(p.bytes for p in pis), sum(p.retransmits for p in pis), cpu
 
 
 def cpu_seconds(pid):
@@ -263,56 +302,81 @@ def main_in_ns(args):
     servers = {}
     try:
         root, tftp, peer, rendered = setup_tree(work)
-        start_servers(work, root, peer, servers)
+        start_servers(work, root, peer, servers, args)
         out = os.path.join(work, "out.bin")
         cases = [("RPI_EFI.fd 4 MiB (rendered)", f"{MAC}/RPI_EFI.fd", rendered),
                  ("initrd 50 MiB", "initrd50.img", None)]
         results = {}
-        print(f"{'case':44} " + " ".join(f"{n:>11}" for n in servers))
+        # Columns: each server, plus mb-tftp serving the rendered bytes as a static file (same
+        # process) to show that rendering costs nothing per transfer.
+        columns = {name: (proc, port) for name, (proc, port) in servers.items()}
+        static_remote = "static/RPI_EFI.fd"
         for label, remote, expect in (cases if not args.storm_only else []):
             for client, window in (("curl", 0), ("atftp", 0), ("atftp", 4)):
+                if args.case and args.case not in f"{label}, {client} w{window}":
+                    continue
                 runs = args.runs if "4 MiB" in label else max(1, args.runs // 2)
-                row = {}
-                cpu_row = {}
+                cols = dict(columns)
+                if expect is not None:
+                    cols = {"mb-tftp": columns["mb-tftp"], "mb static": columns["mb-tftp"],
+                            **{n: v for n, v in columns.items() if n != "mb-tftp"}}
+                times = {name: [] for name in cols}
+                cpu = {name: 0.0 for name in cols}
                 size = len(expect) if expect is not None else os.path.getsize(os.path.join(tftp, remote))
                 blocks = size // 1468 + 1
-                for name, (proc, port) in servers.items():
-                    times = []
-                    cpu0 = cpu_seconds(proc.pid)
-                    for _ in range(runs):
+                # Servers alternate within each run (rotating order), so that load from other work
+                # on the machine falls on all of them alike.
+                names = list(cols)
+                for r in range(runs):
+                    for name in names[r % len(names):] + names[:r % len(names)]:
+                        proc, port = cols[name]
                         if os.path.exists(out):
                             os.unlink(out)
-                        t = fetch_time(client, port, remote, out, window)
+                        cpu0 = cpu_seconds(proc.pid)
+                        t = fetch_time(client, port, static_remote if name == "mb static" else remote, out, window)
+                        cpu[name] += cpu_seconds(proc.pid) - cpu0
                         if t is not None and expect is not None and open(out, "rb").read() != expect:
                             t = None
                         if t is not None:
-                            times.append(t)
-                    row[name] = statistics.median(times) if times else None
-                    cpu_row[name] = (cpu_seconds(proc.pid) - cpu0) * 1e6 / (blocks * runs)
+                            times[name].append(t)
+                row = {name: statistics.median(v) if v else None for name, v in times.items()}
+                cpu_row = {name: c * 1e6 / (blocks * runs) for name, c in cpu.items()}
                 key = f"{label}, {client}" + (f" windowsize {window}" if window else "")
                 results[key] = row
-                print(f"{key:44} " + " ".join(f"{(v if v is not None else float('nan')):10.3f}s" for v in row.values()))
+                print(f"{key:44} " + " ".join(f"{n}={(v if v is not None else float('nan')):.3f}s" for n, v in row.items()))
                 if client == "atftp" and not window:
                     # Server CPU per DATA block in lock-step: the per-block turnaround cost, far less
-                    # sensitive to scheduling noise than wall time on a loaded machine.
+                    # sensitive to scheduling noise than wall time on a loaded machine. (tftpd-hpa
+                    # forks per transfer and its children are not reaped into it: shows 0.)
                     print(f"{'  server CPU per block (lock-step)':44} " +
-                          " ".join(f"{v:9.1f}us" for v in cpu_row.values()))
+                          " ".join(f"{n}={v:.1f}us" for n, v in cpu_row.items()))
         storm = {}
-        for name, (_, port) in servers.items():
-            tries = [pi_storm(port, args.clients) for _ in range(max(1, args.runs // 2))]
-            times = sorted(t[0] for t in tries)
-            storm[name] = (times[len(times) // 2], sum(t[1] for t in tries), tries[0][2])
+        tries = {name: [] for name in servers}
+        for _ in range(max(1, args.runs // 2) if not args.case else 0):
+            for name, (_, port) in servers.items():
+                tries[name].append(pi_storm(port, args.clients))
+        for name, t in tries.items():
+            if not t:
+                continue
+            times = sorted(x[0] for x in t)
+            storm[name] = (times[len(times) // 2], sum(x[1] for x in t), t[0][2], sum(x[3] for x in t),
+                           sum(x[4] for x in t) / len(t))
         key = f"{args.clients} concurrent Pi-style clients"
-        print(f"{key:44} " + " ".join(f"{v[0]:10.3f}s" for v in storm.values()))
-        print(f"{'  failed transfers':44} " + " ".join(f"{v[1]:11d}" for v in storm.values()))
-        print(f"{'  bytes received':44} " + " ".join(f"{v[2]:11d}" for v in storm.values()))
+        print(f"{key:44} " + " ".join(f"{n}={v[0]:.3f}s" for n, v in storm.items()))
+        print(f"{'  failed transfers':44} " + " ".join(f"{n}={v[1]}" for n, v in storm.items()))
+        print(f"{'  bytes received':44} " + " ".join(f"{n}={v[2]}" for n, v in storm.items()))
+        print(f"{'  client retransmissions (2 s timeouts)':44} " + " ".join(f"{n}={v[3]}" for n, v in storm.items()))
+        print(f"{'  client CPU per run (mean)':44} " + " ".join(f"{n}={v[4]:.3f}s" for n, v in storm.items()))
 
         print("\nratios peer time / mb-tftp time (> 1: mb-tftp faster)")
-        for key, row in list(results.items()) + [(key, {n: v[0] for n, v in storm.items()})]:
+        for key, row in list(results.items()) + ([(key, {n: v[0] for n, v in storm.items()})] if storm else []):
             mb = row.get("mb-tftp")
             ratios = []
             for name, v in row.items():
                 if name == "mb-tftp":
+                    continue
+                if name == "mb static":
+                    ratios.append(f"static/rendered {v / mb:5.2f}x" if v and mb else "static/rendered n/a")
                     continue
                 ratios.append(f"{name} {v / mb:5.2f}x" if v and mb else f"{name}   n/a")
             print(f"  {key:44} " + ", ".join(ratios))
@@ -327,6 +391,9 @@ def main_in_ns(args):
         for s in socks:
             s.close()
     finally:
+        if args.server_log:
+            with open(os.path.join(work, "servers.log")) as f:
+                print("\n--- server log ---\n" + f.read())
         for name, (p, _) in servers.items():
             p.terminate()
         for name, (p, _) in servers.items():
@@ -344,6 +411,8 @@ def main():
     ap.add_argument("--held", type=int, default=500)
     ap.add_argument("--quick", action="store_true", help="1 run per case, 50 clients")
     ap.add_argument("--storm-only", action="store_true", help="only the concurrent Pi-style clients")
+    ap.add_argument("--case", help="only the single-client cases whose '<label>, <client> w<window>' contains this")
+    ap.add_argument("--server-log", action="store_true", help="print the servers' log at the end")
     args = ap.parse_args()
     if args.quick:
         args.runs, args.clients, args.held = 1, 50, 200

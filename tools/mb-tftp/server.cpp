@@ -3,6 +3,7 @@
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -17,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "log/log.hpp"
+#include "tftp/gso.hpp"
 #include "tftp/path.hpp"
 #include "tftp/receive.hpp"
 #include "upload.hpp"
@@ -121,6 +123,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     void send_error(udp::socket& sock, const udp::endpoint& to, ErrorCode code, std::string_view message);
     // Returns the send error (would_block is not reported: the retransmission timer covers it).
     boost::system::error_code send(udp::socket& sock, const udp::endpoint& to, std::span<const uint8_t> bytes);
+    // Sends `bytes` as datagrams of `segment` bytes (the last may be shorter) with one sendmsg
+    // (UDP_SEGMENT). Sets `unsupported` (and sends nothing) when the kernel or the path refuses
+    // it, e.g. a segment larger than the path MTU; the caller then sends packet by packet.
+    boost::system::error_code send_segments(udp::socket& sock, const udp::endpoint& to, std::span<const uint8_t> bytes,
+                                            size_t segment, bool& unsupported);
     void finished(const std::shared_ptr<SessionBase>& s);
     void report_read(const struct Session& s);
     void report_write(const struct WriteSession& s);
@@ -239,9 +246,15 @@ struct Session final : SessionBase {
     std::function<void()> on_complete;  // after a completed transfer (e.g. BootNext consumed)
     SourcePtr source;
     Transfer transfer;
+    // DATA packets per send: several with UDP GSO when a window has more than one (not with
+    // --capture, which records each datagram), 1 after the kernel refused GSO once.
+    size_t per_send;
 
     Session(Server::Impl& s, udp::endpoint p, SourcePtr src, Negotiated n)
-        : SessionBase(s, p), source(std::move(src)), transfer(*source, std::move(n), s.options.retry) {}
+        : SessionBase(s, p),
+          source(std::move(src)),
+          transfer(*source, std::move(n), s.options.retry),
+          per_send(s.capture ? 1 : gso_segments(transfer.negotiated().blksize)) {}
 
     void start() override {
         if (own) receive();
@@ -256,6 +269,41 @@ struct Session final : SessionBase {
     }
     void report() override { srv.report_read(*this); }
 
+    // Sends DATA blocks [first, end): a window of several blocks in GSO sends of up to per_send
+    // packets, otherwise (or once GSO was refused) packet by packet.
+    void send_data(uint64_t first, uint64_t end, boost::system::error_code& ec) {
+        const size_t cap = transfer.packet_capacity();
+        for (uint64_t b = first; !ec && b < end;) {
+            const uint64_t n = std::min<uint64_t>(per_send, end - b);
+            if (srv.tx.size() < n * cap) srv.tx.resize(n * cap);
+            if (n == 1) {
+                const size_t len = transfer.encode_block(b, srv.tx);
+                ec = srv.send(sock(), peer, std::span<const uint8_t>(srv.tx.data(), len));
+                ++b;
+                continue;
+            }
+            size_t len = 0;
+            bool full = true;  // every packet but the last one of the send is a whole segment
+            for (uint64_t i = 0; i < n; ++i) {
+                const size_t k = transfer.encode_block(b + i, std::span<uint8_t>(srv.tx.data() + len, cap));
+                if (k != cap && i + 1 < n) full = false;
+                len += k;
+            }
+            bool unsupported = !full;
+            if (full)
+                ec = srv.send_segments(sock(), peer, std::span<const uint8_t>(srv.tx.data(), len), cap, unsupported);
+            if (unsupported) {
+                per_send = 1;  // and send this batch again, packet by packet
+                srv.stats.gso_refused++;
+                log::debug("{} to {}: UDP GSO refused, sending packet by packet", mb::quoted(name),
+                           endpoint_text(peer));
+                continue;
+            }
+            srv.stats.gso_sends++;
+            b += n;
+        }
+    }
+
     void apply(const Actions& a) {
         try {
             boost::system::error_code ec;
@@ -263,13 +311,7 @@ struct Session final : SessionBase {
                 encode_oack(transfer.oack_options(), srv.tx);
                 ec = srv.send(sock(), peer, srv.tx);
             }
-            if (a.data_count) {
-                if (srv.tx.size() < transfer.packet_capacity()) srv.tx.resize(transfer.packet_capacity());
-                for (uint64_t b = a.data_first; !ec && b < a.data_first + a.data_count; ++b) {
-                    const size_t n = transfer.encode_block(b, srv.tx);
-                    ec = srv.send(sock(), peer, std::span<const uint8_t>(srv.tx.data(), n));
-                }
-            }
+            if (a.data_count) send_data(a.data_first, a.data_first + a.data_count, ec);
             // A pending ICMP error is reported by the next send as well (and then cleared).
             if (peer_gone(ec)) return;
         } catch (const Error& e) {
@@ -400,6 +442,35 @@ boost::system::error_code Server::Impl::send(udp::socket& sock, const udp::endpo
         capture->write(v4(listen_ep.address()), sock.local_endpoint(e2).port(), v4(to.address()), to.port(), bytes);
     }
     return ec == asio::error::would_block ? boost::system::error_code{} : ec;
+}
+
+boost::system::error_code Server::Impl::send_segments(udp::socket& sock, const udp::endpoint& to,
+                                                      std::span<const uint8_t> bytes, size_t segment,
+                                                      bool& unsupported) {
+    iovec iov{const_cast<uint8_t*>(bytes.data()), bytes.size()};
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(uint16_t))> control{};
+    msghdr msg{};
+    msg.msg_name = const_cast<sockaddr*>(to.data());
+    msg.msg_namelen = static_cast<socklen_t>(to.size());
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    const auto size = static_cast<uint16_t>(segment);
+    std::memcpy(CMSG_DATA(c), &size, sizeof size);
+    if (::sendmsg(sock.native_handle(), &msg, MSG_NOSIGNAL) >= 0) return {};
+    const int e = errno;
+    // EAGAIN: the socket buffer is full; the retransmission timer covers the loss.
+    if (e == EAGAIN || e == EWOULDBLOCK) return {};
+    if (e == EINVAL || e == EIO || e == EMSGSIZE || e == ENOPROTOOPT || e == EOPNOTSUPP) {
+        unsupported = true;
+        return {};
+    }
+    return {e, asio::error::get_system_category()};
 }
 
 void Server::Impl::send_error(udp::socket& sock, const udp::endpoint& to, ErrorCode code, std::string_view message) {

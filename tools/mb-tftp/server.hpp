@@ -44,6 +44,8 @@ struct ServerStats {
     uint64_t refused = 0;
     uint64_t duplicate_requests = 0;
     uint64_t foreign_tid = 0;
+    uint64_t gso_sends = 0;    // windows (or parts) sent as one UDP GSO sendmsg
+    uint64_t gso_refused = 0;  // transfers that fell back to one send per packet
     uint64_t bytes = 0;
     size_t active = 0;
 };

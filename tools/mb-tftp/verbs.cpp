@@ -126,8 +126,9 @@ void add_verbs(CLI::App& app, cli::GlobalOptions& g) {
             const auto st = server.stats();
             log::info(
                 "stopping: {} requests, {} transfers completed, {} probes, {} failed ({} client gone), {} "
-                "refused, {} uploads, {} bytes",
-                st.requests, st.completed, st.probes, st.failed, st.unreachable, st.refused, st.uploads, st.bytes);
+                "refused, {} uploads, {} bytes, {} GSO sends ({} transfers without GSO)",
+                st.requests, st.completed, st.probes, st.failed, st.unreachable, st.refused, st.uploads, st.bytes,
+                st.gso_sends, st.gso_refused);
             server.close();
         });
         cli::set_exit_code(d.run());
