@@ -396,6 +396,13 @@ def main():
             check(data == want and oack.get("tsize") == str(len(want)),
                   f"{prefix}/RPI_EFI.fd is the rendered image with exact tsize (sha256 {hashlib.sha256(data).hexdigest()[:12]})")
             c.close()
+            # the server consumes BootNext once it has the final ACK, which may be after fetch()
+            # returned: wait for it, or the next render would still include BootNext
+            vars_json = os.path.join(root, "firmware", "d8-3a-dd-5a-44-0c.json")
+            deadline = time.time() + 5
+            while "BootNext" in open(vars_json).read() and time.time() < deadline:
+                time.sleep(0.02)
+            check("BootNext" not in open(vars_json).read(), "the completed transfer consumed BootNext")
         c = Client(port)
         data, _, _ = c.fetch("deadbeef/RPI_EFI.fd", [("tsize", 0)])
         check(data == base, "unknown serial prefix falls back to the shared (base) image")
