@@ -4,7 +4,7 @@
 lab_timeline() {
     local pcap=$1 serial=$2 t0=$3 mac=$4 msecs=${5:-}
     # the bridge floods other VMs' broadcasts onto every tap: keep this VM's own exchanges
-    tshark -r "$pcap" -Y "(dhcp.option.dhcp == 5 && dhcp.hw.mac_addr == $mac) || (eth.src == $mac && (tftp.opcode == 1 || http.request))" \
+    tshark -r "$(lab_pcap_signal "$pcap")" -Y "(dhcp.option.dhcp == 5 && dhcp.hw.mac_addr == $mac) || (eth.src == $mac && (tftp.opcode == 1 || http.request))" \
         -T fields -E separator='|' -E occurrence=f \
         -e frame.time_epoch -e dhcp.option.dhcp -e dhcp.ip.your -e dhcp.file -e dhcp.option.bootfile_name \
         -e tftp.source_file -e tftp.option.name -e http.request.method -e http.request.uri \

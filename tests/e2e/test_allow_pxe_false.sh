@@ -17,7 +17,7 @@ if lab_boot e2e-nopxe x86_64-uefi "$MAC" "$WAIT"; then
 else
     e2e_ok "no payload after ${LAB_BOOT_SECS}s ($LAB_BOOT_STATUS)"
 fi
-S=$LAB_DIR/logs/e2e-nopxe.serial.log P=$LAB_DIR/pcap/e2e-nopxe.pcap
+S=$LAB_DIR/logs/e2e-nopxe.serial.log P=$(lab_pcap_signal "$LAB_DIR/pcap/e2e-nopxe.pcap")
 disc=$(tshark -r "$P" -Y "dhcp.option.dhcp == 1 && dhcp.hw.mac_addr == $MAC && dhcp.option.vendor_class_id contains \"PXEClient\"" 2>/dev/null | wc -l)
 if [ "$disc" -gt 0 ]; then e2e_ok "the firmware asked to netboot ($disc PXE DISCOVERs)"; else e2e_fail "the firmware never sent a PXE DISCOVER (lab broken?)"; fi
 bootfile=$(tshark -r "$P" -Y "(dhcp.option.dhcp == 2 || dhcp.option.dhcp == 5) && (dhcp.file != \"\" || dhcp.option.bootfile_name)" 2>/dev/null | wc -l)

@@ -29,7 +29,7 @@ if lab_boot "$N" arm64-uefi "$MAC" "${MB_E2E_BOOT_TIMEOUT:-200}" "$VARS"; then
 else
     e2e_fail "arm64 HTTP boot: $LAB_BOOT_STATUS after ${LAB_BOOT_SECS}s (serial: $LAB_DIR/logs/$N.serial.log)"
 fi
-S=$LAB_DIR/logs/$N.serial.log P=$LAB_DIR/pcap/$N.pcap
+S=$LAB_DIR/logs/$N.serial.log P=$(lab_pcap_signal "$LAB_DIR/pcap/$N.pcap")
 e2e_check "EDK2 followed BootNext to the HTTPv4 entry" grep -aq 'BdsDxe: loading Boot0010' "$S"
 n=$(tshark -r "$P" -Y "dhcp.option.dhcp == 1 && dhcp.option.vendor_class_id contains \"HTTPClient\" && dhcp.option.client_system_architecture == 19" 2>/dev/null | wc -l)
 if [ "$n" -gt 0 ]; then e2e_ok "the firmware asked as an arm64 HTTP boot client (HTTPClient, arch 0x13)"; else e2e_fail "no HTTPClient arch 0x13 DISCOVER"; fi
