@@ -30,7 +30,7 @@ build: $(BUILD)/build.ninja
 # peers (network namespaces, needs root), the QEMU end-to-end lab, then unit tests and fuzz replays
 # again under ASan+UBSan (that build runs in the background, niced, while the lab boots).
 test: deps build
-	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) JOBS=$(JOBS) CTEST_FLAGS="$(CTEST_FLAGS)" \
+	@BUILD=$(BUILD) BUILD_ASAN=$(BUILD_ASAN) ASAN_CXX=$(ASAN_CXX) JOBS=$(JOBS) CTEST_FLAGS="$(CTEST_FLAGS)" \
 	  CMAKE_FLAGS="$(CMAKE_FLAGS)" bash tests/run-suite.sh
 
 test-unit: build
@@ -39,8 +39,9 @@ test-unit: build
 test-integration: build
 	cd $(BUILD) && ctest $(CTEST_FLAGS) -L integration
 
+ASAN_CXX ?= clang++
 $(BUILD_ASAN)/build.ninja:
-	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=ON $(CMAKE_FLAGS)
+	CXX=$(ASAN_CXX) cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=ON $(CMAKE_FLAGS)
 
 test-asan: $(BUILD_ASAN)/build.ninja
 	cmake -S . -B $(BUILD_ASAN) >/dev/null

@@ -16,7 +16,7 @@ using efi::DevicePath;
 using efi::DevicePathNode;
 
 constexpr uint8_t kMsg = efi::node_type::kMessaging;
-constexpr uint8_t kSubMac = 0x0B, kSubIpv4 = 0x0C, kSubIpv6 = 0x0D, kSubUri = 0x18;
+constexpr uint8_t kSubMac = 0x0B, kSubIpv6 = 0x0D, kSubUri = 0x18;
 
 // gEfiNetworkDeviceListGuid: `_NDL`, the NICs the network stack found (multi-instance path).
 const efi::Guid kNetworkDeviceList = *efi::Guid::parse("e622443c-284e-4b47-a984-fd66b482dac0");
