@@ -258,9 +258,10 @@ void register_systems(Service& s) {
         if (!d) return;
         auto& backend = c.service.backend();
         auto power = backend.power(*d);  // never waits for the switch
-        auto stamp = backend.stamp(d->mac);
-        if (!stamp.empty()) stamp += "|" + power.state + "|" + power.health;
-        c.service.cached_get(c, r, stamp, [&](Reply& out) { get_system(c, out, *d, power); });
+        std::string variant = power.state;
+        variant += '|';
+        variant += power.health;
+        c.service.cached_get(c, r, backend.stamp(d->mac), variant, [&](Reply& out) { get_system(c, out, *d, power); });
     });
     s.route(std::string(kSystems) + "/{}", "PATCH", Privilege::configure_components, patch_system);
     s.route(std::string(kSystems) + "/{}/Actions/ComputerSystem.Reset", "POST", Privilege::configure_components,

@@ -22,7 +22,7 @@ struct FakeBackend : Backend {
     std::map<std::string, mb::efi::Variables> firmware;
     std::map<std::string, json> state;
     mb::efi::Variables base;
-    std::string stamp_value;  // "" = no render caching
+    uint64_t stamp_value = 0;  // 0 = no render caching
     json service_state;
     json inv;
 
@@ -41,7 +41,9 @@ struct FakeBackend : Backend {
         devs.push_back(e);
         power_state["rpi-01"] = "Off";
     }
+    uint64_t devs_generation = 0;  // 0 = the service re-reads devs on every request
     std::vector<DeviceInfo> devices() override { return devs; }
+    uint64_t devices_generation() override { return devs_generation; }
     PowerInfo power(const DeviceInfo& d) override {
         auto it = power_state.find(d.id);
         if (it == power_state.end()) return {"", "Warning", "none"};
@@ -59,7 +61,7 @@ struct FakeBackend : Backend {
     }
     void store_firmware(const mb::device::Mac& m, const mb::efi::Variables& d) override { firmware[m.dashed()] = d; }
     mb::efi::Variables base_variables() override { return base; }
-    std::string stamp(const mb::device::Mac&) override { return stamp_value; }
+    uint64_t stamp(const mb::device::Mac&) override { return stamp_value; }
     json load_state(const mb::device::Mac& m) override {
         return state.count(m.dashed()) ? state[m.dashed()] : json(nullptr);
     }
@@ -468,7 +470,7 @@ TEST_CASE("SimpleUpdate advertises the Targets it accepts", "[redfish]") {
 TEST_CASE("GET System is served from the cached rendering until its inputs change", "[redfish]") {
     Harness h;
     const std::string sys = "/redfish/v1/Systems/rpi-01";
-    h.backend.stamp_value = "v1";
+    h.backend.stamp_value = 1;
     auto a = h.req("GET", sys);
     REQUIRE(a.status == 200);
     CHECK(h.service->render_cache_hits() == 0);
@@ -492,11 +494,11 @@ TEST_CASE("GET System is served from the cached rendering until its inputs chang
                   "admin", {{"If-Match", std::string(*c.headers.get("ETag"))}})
                 .status == 204);
     CHECK(Harness::body(h.req("GET", sys))["Boot"]["BootSourceOverrideEnabled"] == "Disabled");  // same stamp: cached
-    h.backend.stamp_value = "v2";
+    h.backend.stamp_value = 2;
     auto d = h.req("GET", sys);
     CHECK(Harness::body(d)["Boot"]["BootSourceOverrideEnabled"] == "Once");
     // Without a stamp nothing is cached.
-    h.backend.stamp_value.clear();
+    h.backend.stamp_value = 0;
     auto hits = h.service->render_cache_hits();
     h.req("GET", sys);
     h.req("GET", sys);
@@ -581,4 +583,68 @@ TEST_CASE("a task running when the service stopped reads back as interrupted", "
     CHECK(t->state == "Exception");
     CHECK(t->status == "Critical");
     CHECK(s.create_task("next", std::chrono::system_clock::now()) == "8");
+}
+
+TEST_CASE("role_has grants what role_privileges lists", "[redfish]") {
+    const Privilege all[] = {Privilege::none,
+                             Privilege::login,
+                             Privilege::configure_components,
+                             Privilege::configure_manager,
+                             Privilege::configure_users,
+                             Privilege::configure_self};
+    for (std::string role : {"Administrator", "Operator", "ReadOnly", "Nobody", ""}) {
+        auto privs = role_privileges(role);
+        for (auto p : all) {
+            INFO(role << " " << privilege_name(p));
+            bool listed = p == Privilege::none || std::find(privs.begin(), privs.end(), p) != privs.end();
+            CHECK(role_has(role, p) == listed);
+        }
+    }
+}
+
+TEST_CASE("Basic credentials checked once are reused only for the exact same header", "[redfish]") {
+    Harness h;
+    CHECK(h.req("GET", "/redfish/v1/Systems").status == 200);
+    CHECK(h.req("GET", "/redfish/v1/Systems").status == 200);             // the remembered header
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "bad").status == 401);  // admin, wrong password
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "ro").status == 200);
+    CHECK(h.req("PATCH", "/redfish/v1/Systems/rpi-01", R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", "ro").status ==
+          403);  // the remembered role, not a stronger one
+    // A remembered header still needs TLS unless plain-HTTP credentials are allowed.
+    mb::http::Request r;
+    r.method = "GET";
+    r.target = r.path = "/redfish/v1/Systems";
+    r.tls = false;
+    r.headers.add("Authorization", "Basic YWRtaW46c2VjcmV0");
+    CHECK(h.service->handle_at(r, std::chrono::system_clock::now(), h.mono).status == 401);
+}
+
+TEST_CASE("the device list is re-read when the backend's generation changes", "[redfish]") {
+    Harness h;
+    auto members = [&] { return Harness::body(h.req("GET", "/redfish/v1/Systems"))["Members"].size(); };
+    CHECK(members() == 2);
+    DeviceInfo d;
+    d.mac = *mb::device::Mac::parse("dc:a6:32:01:02:04");
+    d.id = "rpi-03";
+    h.backend.devs.push_back(d);
+    CHECK(members() == 3);  // generation 0: every request reads the list
+    h.backend.devs_generation = 7;
+    CHECK(members() == 3);
+    h.backend.devs.pop_back();
+    CHECK(members() == 3);  // same generation: the service keeps its copy
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-03").status == 200);
+    h.backend.devs_generation = 8;
+    CHECK(members() == 2);
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-03").status == 404);
+}
+
+TEST_CASE("paths: trailing slashes, captures, and paths deeper than any route", "[redfish]") {
+    Harness h;
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-01/").status == 200);
+    CHECK(Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/Processors/CPU0"))["Id"] == "CPU0");
+    CHECK(h.req("GET", "/redfish/v1/Systems/nope").status == 404);
+    std::string deep = "/redfish/v1";
+    for (int i = 0; i < 20; ++i) deep += "/x";
+    CHECK(h.req("GET", deep).status == 404);
+    CHECK(h.req("GET", "/redfish/v1//Systems").status == 200);  // empty segments are skipped, as before
 }
