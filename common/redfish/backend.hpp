@@ -49,6 +49,8 @@ public:
     // kMaxQueuedActions waiting). Actions for one device run in order.
     virtual bool reset(const DeviceInfo& d, ResetType type, Progress progress) = 0;
     static constexpr size_t kMaxQueuedActions = 8;
+    // Actions queued for the device and not yet started (reset() refuses at kMaxQueuedActions).
+    virtual size_t queued_actions(const DeviceInfo&) { return 0; }
     // The device's variables from firmware/<mac>.json (empty when absent; throws mb::Error 65 when
     // malformed) and their atomic replacement (virt-fw-vars JSON).
     virtual efi::Variables load_firmware(const device::Mac& mac) = 0;

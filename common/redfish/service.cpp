@@ -538,6 +538,15 @@ void Service::update_task(const std::string& id, int percent, bool finished, boo
     if (finished) save_tasks();  // progress steps stay in memory: no write per percent
 }
 
+void Service::drop_task(const std::string& id) {
+    {
+        std::lock_guard lock(task_mutex_);
+        auto n = parse_uint(id, 1u << 30);
+        if (!n || !tasks_.erase(static_cast<int>(*n))) return;
+    }
+    save_tasks();
+}
+
 std::optional<Task> Service::task(const std::string& id) const {
     std::lock_guard lock(task_mutex_);
     auto n = parse_uint(id, 1u << 30);

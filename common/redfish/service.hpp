@@ -117,6 +117,7 @@ public:
     // Tasks, updated from worker threads.
     std::string create_task(const std::string& name, std::chrono::system_clock::time_point now);
     void update_task(const std::string& id, int percent, bool finished, bool ok, const std::string& message);
+    void drop_task(const std::string& id);  // a task whose operation was refused after all
     std::optional<Task> task(const std::string& id) const;
     std::vector<Task> tasks() const;
     Progress task_progress(const std::string& id);

@@ -319,6 +319,12 @@ uint64_t TreeBackend::power_generation() {
     return shared_->generation;
 }
 
+size_t TreeBackend::queued_actions(const DeviceInfo& d) {
+    std::lock_guard lock(shared_->mutex);
+    auto q = shared_->queues.find(d.mac);
+    return q == shared_->queues.end() ? 0 : q->second.jobs.size();
+}
+
 bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) {
     auto shared = shared_;
     auto key = d.mac;

@@ -26,6 +26,7 @@ public:
     uint64_t devices_generation() override;
     PowerInfo power(const DeviceInfo& d) override;
     bool reset(const DeviceInfo& d, ResetType type, Progress progress) override;
+    size_t queued_actions(const DeviceInfo& d) override;
     efi::Variables load_firmware(const device::Mac& mac) override;
     void store_firmware(const device::Mac& mac, const efi::Variables& vars) override;
     efi::Variables base_variables() override;

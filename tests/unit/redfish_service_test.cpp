@@ -49,7 +49,11 @@ struct FakeBackend : Backend {
         if (it == power_state.end()) return {"", "Warning", "none"};
         return {it->second, "OK", ""};
     }
+    size_t queued = 0;         // actions waiting (queued_actions)
+    bool refuse_next = false;  // reset() refuses although queued_actions said there was room
+    size_t queued_actions(const DeviceInfo&) override { return queued; }
     bool reset(const DeviceInfo& d, ResetType t, Progress p) override {
+        if (refuse_next) return refuse_next = false;
         resets.push_back(d.id + ":" + reset_name(t));
         power_state[d.id] = t == ResetType::force_off ? "Off" : "On";
         p(100, true, true, "done");
@@ -647,4 +651,41 @@ TEST_CASE("paths: trailing slashes, captures, and paths deeper than any route", 
     for (int i = 0; i < 20; ++i) deep += "/x";
     CHECK(h.req("GET", deep).status == 404);
     CHECK(h.req("GET", "/redfish/v1//Systems").status == 200);  // empty segments are skipped, as before
+}
+
+TEST_CASE("Reset refused while the device's queue is full: 503, and no Task left behind", "[redfish]") {
+    Harness h;
+    const std::string act = "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset";
+    REQUIRE(h.req("POST", act, R"({"ResetType":"On"})").status == 202);
+    auto tasks = [&] { return Harness::body(h.req("GET", "/redfish/v1/TaskService/Tasks"))["Members"].size(); };
+    CHECK(tasks() == 1);
+    h.backend.queued = Backend::kMaxQueuedActions;
+    for (int i = 0; i < 300; ++i) {
+        auto r = h.req("POST", act, R"({"ResetType":"On"})");
+        REQUIRE(r.status == 503);
+        CHECK(r.headers.get("Retry-After") == "5");
+        if (i < 2) CHECK(error_id(r) == "Base.1.19.ServiceTemporarilyUnavailable");
+    }
+    CHECK(tasks() == 1);  // the accepted action's task is still listed
+    CHECK(h.backend.resets.size() == 1);
+    h.backend.queued = 0;
+    h.backend.refuse_next = true;  // the backend refuses after the task was made: it is dropped again
+    CHECK(h.req("POST", act, R"({"ResetType":"On"})").status == 503);
+    CHECK(tasks() == 1);
+    CHECK(h.req("POST", act, R"({"ResetType":"On"})").status == 202);
+    CHECK(tasks() == 2);
+}
+
+TEST_CASE("a message served from its serialised copy can still be followed by another", "[redfish]") {
+    Reply first;
+    messages::service_temporarily_unavailable(first, 7);  // fills the copy for 7 s
+    Reply r;
+    messages::service_temporarily_unavailable(r, 7);
+    REQUIRE(r.rendered);
+    CHECK(json::parse(r.rendered->text)["error"]["code"] == "Base.1.19.ServiceTemporarilyUnavailable");
+    messages::internal_error(r);
+    CHECK_FALSE(r.rendered);
+    CHECK(r.body["error"]["code"] == "Base.1.19.GeneralError");
+    REQUIRE(r.body["error"]["@Message.ExtendedInfo"].size() == 2);
+    CHECK(r.body["error"]["@Message.ExtendedInfo"][0]["MessageArgs"] == json::array({"7"}));
 }
