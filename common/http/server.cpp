@@ -205,7 +205,6 @@ private:
         started_ = std::chrono::steady_clock::now();
         std::string why;
         const int bad = detail::fill_request_head(parser_->get().base(), req_, why);
-        fill_exchange();
         if (bad) {
             reject(bad, why);
             return;
@@ -261,7 +260,8 @@ private:
     void fill_exchange() {
         exchange_.method = req_.method;
         exchange_.target = req_.target;
-        exchange_.remote = fmt::format("{}:{}", remote_addr_, remote_port_);
+        if (remote_text_.empty()) remote_text_ = fmt::format("{}:{}", remote_addr_, remote_port_);
+        exchange_.remote = remote_text_;
         exchange_.tls = kTls;
         if (auto ua = req_.header("User-Agent")) exchange_.user_agent = std::string(*ua);
     }
@@ -271,7 +271,6 @@ private:
         log::write_limited(g_conn_errors, log::Level::info, "rejected request",
                            {{"remote", remote_addr_}, {"status", std::to_string(status)}, {"reason", why}});
         if (started_ == std::chrono::steady_clock::time_point{}) started_ = std::chrono::steady_clock::now();
-        if (exchange_.remote.empty()) fill_exchange();
         exchange_.route = match_.route ? match_.name : status == 413 ? "(too large)" : "(bad request)";
         if (req_.version == 0) req_.version = 11;
         force_close_ = true;
@@ -506,9 +505,13 @@ private:
     }
 
     void record(bool aborted) {
+        // Filled only when someone reads it: the access log (info) or the on_exchange hook.
+        const bool access_log = opts().access_log && log::enabled(log::Level::info);
+        if (!access_log && !opts().on_exchange) return;
+        fill_exchange();
         exchange_.aborted = aborted;
         exchange_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-        if (opts().access_log && log::enabled(log::Level::info))  // no formatting when filtered out
+        if (access_log)
             log::write(log::Level::info, "request",
                        {{"remote", exchange_.remote},
                         {"method", exchange_.method},
@@ -620,6 +623,7 @@ private:
     std::string continue_;
     std::array<char, 4096> drain_buf_{};
     std::string remote_addr_, local_addr_;
+    std::string remote_text_;  // "ip:port" for the Exchange, made once per connection
     uint16_t remote_port_ = 0, local_port_ = 0;
     std::chrono::steady_clock::time_point started_{};
     uint64_t file_pos_ = 0, file_left_ = 0, stream_sent_ = 0;
