@@ -7,6 +7,9 @@
 # The Reset POST measures admission (202 + Task while fewer than 8 actions wait for the device,
 # 503 + Retry-After beyond; both counted, the 2xx rate printed apart); the mockup only answers 204
 # without doing anything.
+# p99 is run-queue delay whenever other sessions are busy: with kernel.sched_autogroup_enabled=1 CPU
+# is shared between sessions first, so even nice-19 builds elsewhere take about half of a 2-core
+# machine. Report the load with every figure (printed below).
 # Not part of ctest. Usage: bench/redfish/run.sh [build-dir]
 set -eu
 BUILD=${1:-build}
