@@ -18,6 +18,7 @@ namespace mb::http {
 class Headers {
 public:
     void add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
+    void reserve(size_t n) { fields_.reserve(n); }
     // Replaces every field of that name with one.
     void set(std::string name, std::string value);
     std::optional<std::string_view> get(std::string_view name) const;

@@ -41,6 +41,7 @@ struct Router::Route {
 
 std::vector<std::string_view> path_segments(std::string_view path) {
     std::vector<std::string_view> out;
+    out.reserve(8);
     size_t i = 0;
     while (i < path.size()) {
         size_t j = path.find('/', i);

@@ -205,7 +205,6 @@ private:
         started_ = std::chrono::steady_clock::now();
         std::string why;
         const int bad = detail::fill_request_head(parser_->get().base(), req_, why);
-        fill_exchange();
         if (bad) {
             reject(bad, why);
             return;
@@ -261,7 +260,8 @@ private:
     void fill_exchange() {
         exchange_.method = req_.method;
         exchange_.target = req_.target;
-        exchange_.remote = fmt::format("{}:{}", remote_addr_, remote_port_);
+        if (remote_text_.empty()) remote_text_ = fmt::format("{}:{}", remote_addr_, remote_port_);
+        exchange_.remote = remote_text_;
         exchange_.tls = kTls;
         if (auto ua = req_.header("User-Agent")) exchange_.user_agent = std::string(*ua);
     }
@@ -271,7 +271,6 @@ private:
         log::write_limited(g_conn_errors, log::Level::info, "rejected request",
                            {{"remote", remote_addr_}, {"status", std::to_string(status)}, {"reason", why}});
         if (started_ == std::chrono::steady_clock::time_point{}) started_ = std::chrono::steady_clock::now();
-        if (exchange_.remote.empty()) fill_exchange();
         exchange_.route = match_.route ? match_.name : status == 413 ? "(too large)" : "(bad request)";
         if (req_.version == 0) req_.version = 11;
         force_close_ = true;
@@ -325,9 +324,9 @@ private:
         exchange_.status = res_.status;
         head_ = serialize_head(res_, plan_, keep_alive_, req_.version, cached_date(), opts().server_name);
         const bool body = !head_only_ && plan_.framing != Framing::none;
-        std::vector<asio::const_buffer> bufs{asio::buffer(head_)};
         const bool inline_body = body && !res_.file && !res_.stream;
-        if (inline_body) bufs.push_back(asio::buffer(res_.body));
+        const std::array<asio::const_buffer, 2> bufs{asio::buffer(head_),
+                                                     inline_body ? asio::buffer(res_.body) : asio::const_buffer()};
         lowest().expires_after(opts().write_timeout);
         asio::async_write(stream_, bufs, [self = self(), body, inline_body](beast::error_code ec, size_t n) {
             self->exchange_.bytes_out += n;
@@ -506,9 +505,13 @@ private:
     }
 
     void record(bool aborted) {
+        // Filled only when someone reads it: the access log (info) or the on_exchange hook.
+        const bool access_log = opts().access_log && log::enabled(log::Level::info);
+        if (!access_log && !opts().on_exchange) return;
+        fill_exchange();
         exchange_.aborted = aborted;
         exchange_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-        if (opts().access_log && log::enabled(log::Level::info))  // no formatting when filtered out
+        if (access_log)
             log::write(log::Level::info, "request",
                        {{"remote", exchange_.remote},
                         {"method", exchange_.method},
@@ -620,6 +623,7 @@ private:
     std::string continue_;
     std::array<char, 4096> drain_buf_{};
     std::string remote_addr_, local_addr_;
+    std::string remote_text_;  // "ip:port" for the Exchange, made once per connection
     uint16_t remote_port_ = 0, local_port_ = 0;
     std::chrono::steady_clock::time_point started_{};
     uint64_t file_pos_ = 0, file_left_ = 0, stream_sent_ = 0;
@@ -648,7 +652,9 @@ std::shared_ptr<ssl::context> make_tls_context(const TlsFiles& files) {
 
 void accept_loop(std::shared_ptr<Server::Impl> srv, std::shared_ptr<tcp::acceptor> acc,
                  std::shared_ptr<ssl::context> tls) {
-    acc->async_accept(asio::make_strand(srv->ioc), [srv, acc, tls](beast::error_code ec, tcp::socket socket) {
+    // The io_context runs on one thread (see server.hpp): connections use its executor directly. A
+    // strand per connection cost ~17 allocations and as many atomic reference counts per request.
+    acc->async_accept(srv->ioc, [srv, acc, tls](beast::error_code ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || !acc->is_open()) return;
         if (ec) {
             log::write_limited(g_accept_errors, log::Level::warn, "accept failed", {{"error", ec.message()}});

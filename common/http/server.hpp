@@ -17,6 +17,9 @@
 //   server.listen({"::", 8443, mb::http::TlsFiles{"/etc/mb/cert.pem", "/etc/mb/key.pem"}});
 //   ioc.run();                                   // stop: server.stop() on the io_context thread
 //
+// The io_context must be run by exactly one thread: connections use its executor without strands.
+// Handlers may answer from other threads (Responder), which posts to that thread.
+//
 // Per connection: optional TLS handshake, then requests in a loop (keep-alive for HTTP/1.1 unless
 // "Connection: close", for HTTP/1.0 only with "Connection: keep-alive"; pipelined requests are
 // answered in order). Limits: header bytes (431), body bytes per route (413, checked against

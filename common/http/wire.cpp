@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstring>
 
 #include "core/strings.hpp"
@@ -151,35 +153,72 @@ bool clean(std::string_view s) {
         if (c == '\r' || c == '\n' || c == '\0') return false;
     return true;
 }
+
+void append_number(std::string& out, uint64_t v) {
+    char buf[24];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    out.append(buf, static_cast<size_t>(end - buf));
+}
+
+// The header names the server frames itself (a handler's own are dropped) or defaults (Date, Server).
+enum class Special { none, framing, date, server };
+
+Special special_name(std::string_view name) {
+    switch (name.size()) {
+        case 4: return iequals(name, "Date") ? Special::date : Special::none;
+        case 6: return iequals(name, "Server") ? Special::server : Special::none;
+        case 10: return iequals(name, "Connection") ? Special::framing : Special::none;
+        case 14: return iequals(name, "Content-Length") ? Special::framing : Special::none;
+        case 17: return iequals(name, "Transfer-Encoding") ? Special::framing : Special::none;
+        default: return Special::none;
+    }
+}
 }  // namespace
 
 std::string serialize_head(const Response& res, const HeadPlan& plan, bool keep_alive, int version,
                            std::string_view date, std::string_view server_name) {
+    // Plain appends (no formatting library): this runs once per response.
     std::string out;
     out.reserve(256);
     const auto reason = reason_phrase(res.status);
-    out += fmt::format("HTTP/1.{} {} {}\r\n", version == 10 ? 0 : 1, res.status, reason.empty() ? "Unknown" : reason);
+    out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    append_number(out, static_cast<uint64_t>(std::clamp(res.status, 0, 999)));
+    out += ' ';
+    out += reason.empty() ? std::string_view("Unknown") : reason;
+    out += "\r\n";
     bool have_date = false, have_server = false;
     for (const auto& [name, value] : res.headers.fields()) {
-        if (name.empty() || !clean(name) || !clean(value) || name.find(':') != std::string::npos ||
-            name.find(' ') != std::string::npos)
-            continue;
-        if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection"))
-            continue;
-        if (iequals(name, "Date")) have_date = true;
-        if (iequals(name, "Server")) have_server = true;
+        if (name.empty() || !clean(name) || !clean(value) || name.find_first_of(": ") != std::string::npos) continue;
+        switch (special_name(name)) {
+            case Special::framing: continue;
+            case Special::date: have_date = true; break;
+            case Special::server: have_server = true; break;
+            case Special::none: break;
+        }
         out += name;
         out += ": ";
         out += value;
         out += "\r\n";
     }
-    if (!have_date && !date.empty()) out += fmt::format("Date: {}\r\n", date);
-    if (!have_server && !server_name.empty()) out += fmt::format("Server: {}\r\n", server_name);
+    if (!have_date && !date.empty()) {
+        out += "Date: ";
+        out += date;
+        out += "\r\n";
+    }
+    if (!have_server && !server_name.empty()) {
+        out += "Server: ";
+        out += server_name;
+        out += "\r\n";
+    }
     switch (plan.framing) {
-    case Framing::length: out += fmt::format("Content-Length: {}\r\n", plan.length); break;
-    case Framing::chunked: out += "Transfer-Encoding: chunked\r\n"; break;
-    case Framing::none:
-    case Framing::eof: break;
+        case Framing::length:
+            out += "Content-Length: ";
+            append_number(out, plan.length);
+            out += "\r\n";
+            break;
+        case Framing::chunked: out += "Transfer-Encoding: chunked\r\n"; break;
+        case Framing::none:
+        case Framing::eof: break;
     }
     if (!keep_alive || plan.framing == Framing::eof)
         out += "Connection: close\r\n";

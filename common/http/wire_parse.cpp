@@ -1,6 +1,7 @@
 // Beast-backed request parsing shared by the server and parse_request() (tests, fuzzing).
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <iterator>
 
 #include "core/strings.hpp"
 #include "http/beast_glue.hpp"
@@ -20,6 +21,7 @@ int fill_request_head(const bhttp::request_header<>& head, Request& req, std::st
     req.version = head.version();
     req.method = std::string(head.method_string());
     req.target = std::string(head.target());
+    req.headers.reserve(static_cast<size_t>(std::distance(head.begin(), head.end())));
     for (const auto& field : head) req.headers.add(std::string(field.name_string()), std::string(field.value()));
     auto target = parse_target(req.target);
     if (!target) {

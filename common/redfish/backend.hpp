@@ -40,12 +40,17 @@ class Backend {
 public:
     virtual ~Backend() = default;
     virtual std::vector<DeviceInfo> devices() = 0;
+    // Changes whenever devices() would return a different list; 0 = unknown (callers re-read the
+    // list every time).
+    virtual uint64_t devices_generation() { return 0; }
     // The last known power state; must return at once (never waits for a switch).
     virtual PowerInfo power(const DeviceInfo& d) = 0;
     // Queues a power action; returns at once (false, queuing nothing, when the device already has
     // kMaxQueuedActions waiting). Actions for one device run in order.
     virtual bool reset(const DeviceInfo& d, ResetType type, Progress progress) = 0;
     static constexpr size_t kMaxQueuedActions = 8;
+    // Actions queued for the device and not yet started (reset() refuses at kMaxQueuedActions).
+    virtual size_t queued_actions(const DeviceInfo&) { return 0; }
     // The device's variables from firmware/<mac>.json (empty when absent; throws mb::Error 65 when
     // malformed) and their atomic replacement (virt-fw-vars JSON).
     virtual efi::Variables load_firmware(const device::Mac& mac) = 0;
@@ -71,10 +76,11 @@ public:
     virtual void update_base_firmware(const std::string& uri, Progress progress) = 0;
     // Version of the base UEFI image ("v1.40"), when recognisable.
     virtual std::string base_firmware_version() = 0;
-    // Changes whenever anything a device's resources are rendered from changes (its firmware JSON,
-    // Redfish state, inventory, the base image, the device records) — not its power state, which
-    // callers add themselves. "" = unknown: do not cache.
-    virtual std::string stamp(const device::Mac&) { return ""; }
+    // A number that changes whenever anything a device's resources are rendered from changes (its
+    // firmware JSON, Redfish state, inventory, the base image, the device records) and is never
+    // reused for other contents — not its power state, which callers add themselves. 0 = unknown:
+    // do not cache.
+    virtual uint64_t stamp(const device::Mac&) { return 0; }
 };
 
 }  // namespace mb::redfish

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <map>
+#include <mutex>
+
 namespace mb::redfish::messages {
 
 namespace {
@@ -10,6 +13,10 @@ constexpr const char* kPrefix = "Base.1.19.";
 
 void add(Reply& r, int status, std::string_view id, std::string message, std::vector<std::string> args,
          std::string_view severity, std::string_view resolution) {
+    if (r.rendered) {  // a message served from its serialised copy: back to a document to extend
+        r.body = ojson::parse(r.rendered->text);
+        r.rendered.reset();
+    }
     r.status = status;
     ojson msg;
     msg["@odata.type"] = "#Message.v1_1_1.Message";
@@ -185,11 +192,31 @@ void internal_error(Reply& r) {
         "Resubmit the request.  If the problem persists, consider resetting the service.");
 }
 void service_temporarily_unavailable(Reply& r, int retry_after_s) {
+    // The answer to every request of a flood beyond a device's action queue: as the only message
+    // it is served from a serialised copy per retry interval (add() expands it again if another
+    // message follows).
+    static std::mutex mutex;
+    static std::map<int, std::shared_ptr<const RenderedBody>> alone;
+    r.header("Retry-After", std::to_string(retry_after_s));
+    const bool only = r.body.is_null() && !r.rendered;
+    if (only) {
+        std::lock_guard lock(mutex);
+        if (auto it = alone.find(retry_after_s); it != alone.end()) {
+            r.status = 503;
+            r.rendered = it->second;
+            return;
+        }
+    }
     add(r, 503, "ServiceTemporarilyUnavailable",
         fmt::format("The service is temporarily unavailable.  Retry in {} seconds.", retry_after_s),
         {std::to_string(retry_after_s)}, "Critical",
         "Wait for the indicated retry duration and retry the operation.");
-    r.header("Retry-After", std::to_string(retry_after_s));
+    if (!only) return;
+    auto rb = std::make_shared<RenderedBody>();
+    rb->text = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::lock_guard lock(mutex);
+    alone.emplace(retry_after_s, rb);
+    r.rendered = std::move(rb);
 }
 void resource_in_use(Reply& r) {
     add(r, 409, "ResourceInUse",

@@ -15,7 +15,8 @@ using ojson = nlohmann::ordered_json;
 struct RenderedBody {
     std::string text;
     std::string etag;
-    std::string schema;  // "ComputerSystem", for the Link header
+    std::string schema;  // "ComputerSystem"
+    std::string link;    // the Link header value pointing at the schema, "" without one
 };
 
 // What a handler builds: status, JSON body (empty = no body) and extra headers.

@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <array>
 #include <span>
 
 #include "core/strings.hpp"
@@ -47,10 +48,20 @@ std::vector<Privilege> role_privileges(std::string_view role) {
     return {};
 }
 
+bool role_has(std::string_view role, Privilege p) {
+    switch (p) {
+        case Privilege::none: return true;
+        case Privilege::login:
+        case Privilege::configure_self: return role == "Administrator" || role == "Operator" || role == "ReadOnly";
+        case Privilege::configure_components: return role == "Administrator" || role == "Operator";
+        case Privilege::configure_manager:
+        case Privilege::configure_users: return role == "Administrator";
+    }
+    return false;
+}
+
 bool Context::has(Privilege p) const {
-    if (p == Privilege::none) return true;
-    auto privs = role_privileges(role);
-    return std::find(privs.begin(), privs.end(), p) != privs.end();
+    return role_has(role, p);
 }
 
 struct Service::Route {
@@ -59,13 +70,14 @@ struct Service::Route {
         Privilege privilege;
         Handler handler;
     };
-    std::map<std::string, Method> methods;
-    std::string allow() const {
+    std::map<std::string, Method, std::less<>> methods;
+    std::string allow;  // the Allow header value, kept in step with `methods`
+    void update_allow() {
         std::vector<std::string> m;
         for (auto& [k, _] : methods) m.push_back(k);
         if (methods.count("GET")) m.push_back("HEAD");
         std::sort(m.begin(), m.end());
-        return join(m, ", ");
+        allow = join(m, ", ");
     }
 };
 
@@ -115,36 +127,56 @@ void Service::route(std::string pattern, std::string method, Privilege privilege
     for (auto& r : routes_) {
         if (r->segments == segs) {
             r->methods[method] = {privilege, std::move(handler)};
+            r->update_allow();
             return;
         }
     }
     auto r = std::make_unique<Route>();
     r->segments = std::move(segs);
     r->methods[method] = {privilege, std::move(handler)};
+    r->update_allow();
     routes_.push_back(std::move(r));
 }
 
-std::optional<Service::Match> Service::match(const std::string& path) {
-    auto segs = split(path, '/', true);
-    for (auto& r : routes_) {
-        if (r->segments.size() != segs.size()) continue;
-        Match m{r.get(), {}};
-        bool ok = true;
-        for (size_t i = 0; i < segs.size() && ok; ++i) {
-            if (r->segments[i] == "{}")
-                m.params.push_back(segs[i]);
-            else
-                ok = r->segments[i] == segs[i];
+std::optional<Service::Match> Service::match(std::string_view path) {
+    // The path's segments as views (no copies); deeper paths than any route cannot match.
+    constexpr size_t kMaxSegments = 16;
+    std::array<std::string_view, kMaxSegments> segs;
+    size_t n = 0;
+    for (size_t pos = 0; pos <= path.size();) {
+        auto slash = path.find('/', pos);
+        if (slash == std::string_view::npos) slash = path.size();
+        if (slash > pos) {
+            if (n == kMaxSegments) return std::nullopt;
+            segs[n++] = path.substr(pos, slash - pos);
         }
-        if (ok) return m;
+        pos = slash + 1;
+    }
+    for (auto& r : routes_) {
+        if (r->segments.size() != n) continue;
+        bool ok = true;
+        for (size_t i = 0; i < n && ok; ++i) ok = r->segments[i] == "{}" || r->segments[i] == segs[i];
+        if (!ok) continue;
+        Match m{r.get(), {}};
+        for (size_t i = 0; i < n; ++i)
+            if (r->segments[i] == "{}") m.params.emplace_back(segs[i]);
+        return m;
     }
     return std::nullopt;
 }
 
-const DeviceInfo* Service::find_device(std::string_view id) {
-    for (auto& d : devices_)
-        if (d.id == id) return &d;
-    return nullptr;
+const DeviceInfo* Service::find_device(std::string_view id) const {
+    auto it = device_index_.find(id);
+    return it == device_index_.end() ? nullptr : &devices_[it->second];
+}
+
+void Service::refresh_devices() {
+    const uint64_t gen = backend_.devices_generation();
+    if (gen != 0 && gen == devices_generation_) return;
+    devices_ = backend_.devices();
+    devices_generation_ = gen;
+    device_index_.clear();
+    for (size_t i = 0; i < devices_.size(); ++i) device_index_.emplace(devices_[i].id, i);
 }
 
 namespace {
@@ -177,24 +209,24 @@ std::string Service::etag_of(const ojson& body) {
     return etag_of_text(serialise(body));
 }
 
-void Service::cached_get(Context& c, Reply& r, const std::string& stamp, const std::function<void(Reply&)>& build) {
-    const auto& path = c.request.path;
-    if (!stamp.empty()) {
-        auto it = render_cache_.find(path);
-        if (it != render_cache_.end() && it->second.stamp == stamp) {
-            ++render_hits_;
-            r.rendered = it->second.body;
-            return;
-        }
-    }
-    build(r);
-    if (stamp.empty() || r.status != 200 || !r.body.is_object() || !r.headers.empty()) return;
+bool Service::serve_cached(Context& c, Reply& r, uint64_t stamp, std::string_view variant) {
+    if (stamp == 0) return false;
+    auto it = render_cache_.find(c.request.path);
+    if (it == render_cache_.end() || it->second.stamp != stamp || it->second.variant != variant) return false;
+    ++render_hits_;
+    r.rendered = it->second.body;
+    return true;
+}
+
+void Service::remember_rendering(Context& c, Reply& r, uint64_t stamp, std::string_view variant) {
+    if (stamp == 0 || r.status != 200 || !r.body.is_object() || !r.headers.empty()) return;
     auto rb = std::make_shared<RenderedBody>();
     rb->text = serialise(r.body);
     rb->etag = etag_of_text(rb->text);
     rb->schema = schema_of(r.body);
+    if (!rb->schema.empty()) rb->link = fmt::format("</redfish/v1/JsonSchemas/{}>; rel=describedby", rb->schema);
     if (render_cache_.size() >= 4096) render_cache_.clear();  // bounded: ids come from the device list
-    render_cache_[path] = {stamp, rb};
+    render_cache_[c.request.path] = {stamp, std::string(variant), rb};
     r.rendered = std::move(rb);
 }
 
@@ -291,7 +323,7 @@ std::optional<std::string> base64_decode(std::string_view in) {
     return out;
 }
 
-bool is_open(const std::string& path, const std::string& method) {
+bool is_open(std::string_view path, const std::string& method) {
     if (method == "GET" || method == "HEAD")
         return path == "/redfish" || path == "/redfish/v1" || path == "/redfish/v1/odata" ||
                path == "/redfish/v1/$metadata";
@@ -506,6 +538,15 @@ void Service::update_task(const std::string& id, int percent, bool finished, boo
     if (finished) save_tasks();  // progress steps stay in memory: no write per percent
 }
 
+void Service::drop_task(const std::string& id) {
+    {
+        std::lock_guard lock(task_mutex_);
+        auto n = parse_uint(id, 1u << 30);
+        if (!n || !tasks_.erase(static_cast<int>(*n))) return;
+    }
+    save_tasks();
+}
+
 std::optional<Task> Service::task(const std::string& id) const {
     std::lock_guard lock(task_mutex_);
     auto n = parse_uint(id, 1u << 30);
@@ -529,9 +570,8 @@ Progress Service::task_progress(const std::string& id) {
     };
 }
 
-void Service::authenticate(Context& ctx, Reply& r, bool& ok, std::chrono::steady_clock::time_point mono) {
-    ok = false;
-    const auto& req = ctx.request;
+bool Service::authenticate(const http::Request& req, Identity& who, Reply& r,
+                           std::chrono::steady_clock::time_point mono) {
     auto timeout = std::chrono::seconds(session_timeout_s_);
     if (auto token = req.header("X-Auth-Token")) {
         const auto hash = sha256_text(*token);
@@ -541,16 +581,15 @@ void Service::authenticate(Context& ctx, Reply& r, bool& ok, std::chrono::steady
                 if (mono - s.last_used > timeout) break;
                 s.last_used = mono;
                 s.last_used_wall = std::chrono::system_clock::now();
-                ctx.username = s.username;
-                ctx.role = s.role;
-                ctx.session_id = s.id;
-                ok = true;
+                who.username = s.username;
+                who.role = s.role;
+                who.session_id = s.id;
                 // The sliding timeout survives a restart to within a minute, at one write a minute.
                 if (mono - s.persisted_use > std::chrono::seconds(60)) {
                     s.persisted_use = mono;
                     save_sessions();
                 }
-                return;
+                return true;
             }
         }
         auto n = sessions_.size();
@@ -558,29 +597,39 @@ void Service::authenticate(Context& ctx, Reply& r, bool& ok, std::chrono::steady
         if (sessions_.size() != n) save_sessions();
         messages::no_valid_session(r);
         r.header("WWW-Authenticate", "Basic realm=\"mb-redfish\"");
-        return;
+        return false;
     }
     if (auto auth = req.header("Authorization"); auth && starts_with_icase(*auth, "Basic ")) {
         if (!req.tls && !config_.allow_credentials_over_http) {
             messages::resource_at_uri_unauthorized(r, req.path);
             r.header("WWW-Authenticate", "Basic realm=\"mb-redfish\"");
-            return;
+            return false;
+        }
+        if (auto seen = basic_seen_.find(*auth); seen != basic_seen_.end()) {
+            if (mono - seen->second.at < kBasicReuse) {
+                who.username = seen->second.username;
+                who.role = seen->second.role;
+                return true;
+            }
+            basic_seen_.erase(seen);
         }
         auto decoded = base64_decode(auth->substr(6));
         if (decoded) {
             auto colon = decoded->find(':');
             if (colon != std::string::npos) {
                 if (auto* a = check_password(decoded->substr(0, colon), decoded->substr(colon + 1))) {
-                    ctx.username = a->username;
-                    ctx.role = a->role;
-                    ok = true;
-                    return;
+                    who.username = a->username;
+                    who.role = a->role;
+                    if (basic_seen_.size() >= 256) basic_seen_.clear();
+                    basic_seen_.emplace(std::string(*auth), BasicSeen{a->username, a->role, mono});
+                    return true;
                 }
             }
         }
     }
     messages::resource_at_uri_unauthorized(r, req.path);
     r.header("WWW-Authenticate", "Basic realm=\"mb-redfish\"");
+    return false;
 }
 
 http::Response Service::handle(const http::Request& request) {
@@ -589,73 +638,73 @@ http::Response Service::handle(const http::Request& request) {
 
 http::Response Service::handle_at(const http::Request& req, std::chrono::system_clock::time_point now,
                                   std::chrono::steady_clock::time_point mono) {
+    static const std::string kNoAllow;
     Reply r;
-    std::string path = req.path;
-    while (path.size() > 1 && path.back() == '/') path.pop_back();
-    std::vector<std::string> no_params;
-    Context ctx{*this, req, no_params, ojson::object(), "", "", "", now};
+    std::string_view path = req.path;
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
     const std::string& method = req.method;
     bool is_get = method == "GET" || method == "HEAD";
-    std::string allow;
+    const std::string* allow = &kNoAllow;
     try {
         if (req.body.size() > config_.max_body) {
             messages::payload_too_large(r, config_.max_body);
-            return finish(req, r, allow, false);
+            return finish(req, r, *allow, false);
         }
         // Authentication first, before any other header or URI validation (SEC_HEADERS_FIRST).
-        if (!is_open(path, method)) {
-            bool ok = false;
-            authenticate(ctx, r, ok, mono);
-            if (!ok) return finish(req, r, allow, false);
-        }
+        Identity who;
+        if (!is_open(path, method) && !authenticate(req, who, r, mono)) return finish(req, r, *allow, false);
         auto m = match(path);
         if (!m) {
             messages::resource_missing_at_uri(r, req.path);
-            return finish(req, r, allow, false);
+            return finish(req, r, *allow, false);
         }
-        allow = m->route->allow();
-        auto method_key = method == "HEAD" ? std::string("GET") : method;
-        auto mit = m->route->methods.find(method_key);
+        allow = &m->route->allow;
+        auto mit = m->route->methods.find(method == "HEAD" ? std::string_view("GET") : std::string_view(method));
         if (mit == m->route->methods.end()) {
             messages::operation_not_allowed(r);
-            return finish(req, r, allow, false);
+            return finish(req, r, *allow, false);
         }
-        if (!ctx.has(mit->second.privilege)) {
+        if (!role_has(who.role, mit->second.privilege)) {
             messages::insufficient_privilege(r);
-            return finish(req, r, allow, false);
+            return finish(req, r, *allow, false);
         }
         if (auto v = req.header("OData-Version"); v && trim(*v) != "4.0") {
             messages::precondition_failed(r);
-            return finish(req, r, allow, false);
+            return finish(req, r, *allow, false);
         }
-        for (auto& [k, v] : req.query_params()) {
-            if (!k.empty() && k[0] == '$') {
-                messages::query_not_supported(r, k);
-                return finish(req, r, allow, false);
-            }
-            if (k == "only" || k == "excerpt") {
-                messages::query_parameter_value_format_error(r, v, k);
-                return finish(req, r, allow, false);
+        if (!req.query.empty()) {
+            for (auto& [k, v] : req.query_params()) {
+                if (!k.empty() && k[0] == '$') {
+                    messages::query_not_supported(r, k);
+                    return finish(req, r, *allow, false);
+                }
+                if (k == "only" || k == "excerpt") {
+                    messages::query_parameter_value_format_error(r, v, k);
+                    return finish(req, r, *allow, false);
+                }
             }
         }
-        devices_ = backend_.devices();
-        Context hctx{*this, req, m->params, ojson::object(), ctx.username, ctx.role, ctx.session_id, now};
+        refresh_devices();
+        Context hctx{
+            *this, req, m->params, ojson(), std::move(who.username), std::move(who.role), std::move(who.session_id),
+            now};
         if (method == "POST" || method == "PATCH" || method == "PUT") {
+            hctx.body = ojson::object();
             auto text = trim(req.body);
             if (!text.empty()) {
                 auto body = ojson::parse(text, nullptr, false);
                 if (body.is_discarded()) {
                     messages::malformed_json(r);
-                    return finish(req, r, allow, false);
+                    return finish(req, r, *allow, false);
                 }
                 if (!body.is_object()) {
                     messages::unrecognized_request_body(r);
-                    return finish(req, r, allow, false);
+                    return finish(req, r, *allow, false);
                 }
                 hctx.body = std::move(body);
             } else if (method != "POST") {
                 messages::unrecognized_request_body(r);
-                return finish(req, r, allow, false);
+                return finish(req, r, *allow, false);
             }
         }
         if ((method == "PATCH" || method == "PUT" || method == "DELETE") && req.header("If-Match")) {
@@ -674,36 +723,45 @@ http::Response Service::handle_at(const http::Request& req, std::chrono::system_
                         r = current;
                     else
                         messages::precondition_failed(r);
-                    return finish(req, r, allow, false);
+                    return finish(req, r, *allow, false);
                 }
             }
         }
         mit->second.handler(hctx, r);
-        return finish(req, r, allow, is_get);
+        return finish(req, r, *allow, is_get);
     } catch (const std::exception& e) {
         static log::RateLimiter limiter(1.0, 5.0);
         log::write_limited(limiter, log::Level::error, "request failed",
                            {{"method", method}, {"path", req.path}, {"error", e.what()}});
         r = Reply{};
         messages::internal_error(r);
-        return finish(req, r, allow, false);
+        return finish(req, r, *allow, false);
     }
 }
 
 http::Response Service::finish(const http::Request& req, Reply& r, const std::string& allow, bool is_get) {
     http::Response res;
     res.status = r.status;
+    res.headers.reserve(8 + r.headers.size());
     res.headers.add("OData-Version", "4.0");
     res.headers.add("Cache-Control", "no-cache");
     if (!allow.empty() && (is_get || r.status == 405)) res.headers.add("Allow", allow);
     for (auto& [k, v] : r.headers) res.headers.add(k, v);
-    std::string etag, schema;
     if (r.rendered) {
         res.headers.add("Content-Type", "application/json;charset=utf-8");
         res.body = r.rendered->text;
-        etag = r.rendered->etag;
-        schema = r.rendered->schema;
-    } else if (!r.body.is_null()) {
+        if (is_get && r.status == 200) {
+            res.headers.add("ETag", r.rendered->etag);
+            if (!r.rendered->link.empty()) res.headers.add("Link", r.rendered->link);
+        }
+        if (req.method == "HEAD") {
+            res.content_length = res.body.size();
+            res.body.clear();
+        }
+        return res;
+    }
+    std::string etag, schema;
+    if (!r.body.is_null()) {
         if (!res.headers.has("Content-Type")) {
             res.headers.add("Content-Type", "application/json;charset=utf-8");
             res.body = serialise(r.body);

@@ -43,6 +43,8 @@ bool password_matches(const std::string& stored, std::string_view password);
 
 // Role → privileges; empty for an unknown role.
 std::vector<Privilege> role_privileges(std::string_view role);
+// Whether `role` grants `p` (no allocation; Privilege::none always).
+bool role_has(std::string_view role, Privilege p);
 
 struct Session {
     std::string id;
@@ -99,8 +101,8 @@ public:
     Backend& backend() { return backend_; }
     const ServiceConfig& config() const { return config_; }
 
-    // Devices by System Id (refreshed on each request).
-    const DeviceInfo* find_device(std::string_view id);
+    // Devices by System Id (refreshed on each request when the backend's list changed).
+    const DeviceInfo* find_device(std::string_view id) const;
     const std::vector<DeviceInfo>& devices() const { return devices_; }
 
     // Sessions.
@@ -115,6 +117,7 @@ public:
     // Tasks, updated from worker threads.
     std::string create_task(const std::string& name, std::chrono::system_clock::time_point now);
     void update_task(const std::string& id, int percent, bool finished, bool ok, const std::string& message);
+    void drop_task(const std::string& id);  // a task whose operation was refused after all
     std::optional<Task> task(const std::string& id) const;
     std::vector<Task> tasks() const;
     Progress task_progress(const std::string& id);
@@ -123,10 +126,16 @@ public:
     static std::string etag_of(const nlohmann::ordered_json& body);
     static std::string etag_of_text(std::string_view text);
 
-    // GET of a resource whose body depends only on `stamp`: answers from the rendering cached for
-    // the request path while the stamp is unchanged (an empty stamp disables caching), else builds
-    // it with `build` and caches it when it is a 200.
-    void cached_get(Context& c, Reply& r, const std::string& stamp, const std::function<void(Reply&)>& build);
+    // GET of a resource whose body depends only on the backend's `stamp` of its device plus
+    // `variant` (e.g. the power state): answers from the rendering (body text, ETag, Link) cached
+    // for the request path while both are unchanged (stamp 0 disables caching), else builds it
+    // with `build(Reply&)` and caches it when it is a plain 200.
+    template <class Build>
+    void cached_get(Context& c, Reply& r, uint64_t stamp, std::string_view variant, Build&& build) {
+        if (serve_cached(c, r, stamp, variant)) return;
+        build(r);
+        remember_rendering(c, r, stamp, variant);
+    }
     size_t render_cache_hits() const { return render_hits_; }
 
     const Account* check_password(std::string_view user, std::string_view password) const;
@@ -137,14 +146,24 @@ public:
 private:
     struct Route;
     struct Match;
-    std::optional<Match> match(const std::string& path);
-    void authenticate(Context& ctx, Reply& r, bool& ok, std::chrono::steady_clock::time_point mono);
+    struct Identity {
+        std::string username;
+        std::string role;
+        std::string session_id;
+    };
+    std::optional<Match> match(std::string_view path);
+    bool authenticate(const http::Request& req, Identity& who, Reply& r, std::chrono::steady_clock::time_point mono);
     http::Response finish(const http::Request& req, Reply& r, const std::string& allow, bool is_get);
+    bool serve_cached(Context& c, Reply& r, uint64_t stamp, std::string_view variant);
+    void remember_rendering(Context& c, Reply& r, uint64_t stamp, std::string_view variant);
+    void refresh_devices();
 
     ServiceConfig config_;
     Backend& backend_;
     std::vector<std::unique_ptr<Route>> routes_;
     std::vector<DeviceInfo> devices_;
+    std::map<std::string, size_t, std::less<>> device_index_;  // System Id → devices_ index
+    uint64_t devices_generation_ = 0;                          // of devices_; 0 = refetch every request
     std::vector<Session> sessions_;
     int session_timeout_s_;
     // Sessions and tasks live in state/redfish/service.json (Sessions, Tasks) so a restart keeps
@@ -158,6 +177,15 @@ private:
     void writer_loop();
     mutable std::mutex verified_mutex_;
     mutable std::map<std::string, std::chrono::steady_clock::time_point> verified_;  // crypt(3) successes
+    // Basic credentials already checked, by the exact Authorization value (I/O thread only): a
+    // client repeating them skips base64 and the password check for kBasicReuse.
+    struct BasicSeen {
+        std::string username;
+        std::string role;
+        std::chrono::steady_clock::time_point at;
+    };
+    std::map<std::string, BasicSeen, std::less<>> basic_seen_;
+    static constexpr auto kBasicReuse = std::chrono::minutes(5);
     std::mutex state_mutex_;
     std::condition_variable state_cv_;
     std::map<std::string, nlohmann::json> pending_state_;  // key → value still to write
@@ -169,10 +197,11 @@ private:
     int next_task_ = 1;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     struct CachedRendering {
-        std::string stamp;
+        uint64_t stamp = 0;
+        std::string variant;
         std::shared_ptr<const RenderedBody> body;
     };
-    std::map<std::string, CachedRendering> render_cache_;  // by request path
+    std::map<std::string, CachedRendering, std::less<>> render_cache_;  // by request path
     size_t render_hits_ = 0;
 };
 

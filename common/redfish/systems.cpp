@@ -197,9 +197,14 @@ void reset_system(Context& c, Reply& r) {
                   : type == "ForceOff"     ? ResetType::force_off
                   : type == "ForceRestart" ? ResetType::force_restart
                                            : ResetType::power_cycle;
+    // A refused action leaves no Task behind: a flood of refusals must not push the tasks of
+    // accepted actions out of the bounded task list (nor cost a state write each).
+    auto& backend = c.service.backend();
+    if (backend.queued_actions(*d) >= Backend::kMaxQueuedActions)
+        return messages::service_temporarily_unavailable(r, 5);
     auto id = c.service.create_task(fmt::format("Reset {} {}", d->id, type), c.now);
-    if (!c.service.backend().reset(*d, t, c.service.task_progress(id))) {
-        c.service.update_task(id, 0, true, false, "too many power actions queued for " + d->id);
+    if (!backend.reset(*d, t, c.service.task_progress(id))) {
+        c.service.drop_task(id);
         return messages::service_temporarily_unavailable(r, 5);
     }
     if (t != ResetType::force_off) apply_pending_bios(c.service.backend(), d->mac);
@@ -258,9 +263,10 @@ void register_systems(Service& s) {
         if (!d) return;
         auto& backend = c.service.backend();
         auto power = backend.power(*d);  // never waits for the switch
-        auto stamp = backend.stamp(d->mac);
-        if (!stamp.empty()) stamp += "|" + power.state + "|" + power.health;
-        c.service.cached_get(c, r, stamp, [&](Reply& out) { get_system(c, out, *d, power); });
+        std::string variant = power.state;
+        variant += '|';
+        variant += power.health;
+        c.service.cached_get(c, r, backend.stamp(d->mac), variant, [&](Reply& out) { get_system(c, out, *d, power); });
     });
     s.route(std::string(kSystems) + "/{}", "PATCH", Privilege::configure_components, patch_system);
     s.route(std::string(kSystems) + "/{}/Actions/ComputerSystem.Reset", "POST", Privilege::configure_components,

@@ -107,15 +107,15 @@ struct TreeBackend::Shared {
         bool running = false;
         std::string phase;  // PoweringOn / PoweringOff while an action runs
     };
-    std::map<std::string, Queue> queues;  // power actions, by dashed MAC
-    // Last power state read per device (dashed MAC), refreshed in the background.
+    std::map<device::Mac, Queue> queues;  // power actions
+    // Last power state read per device, refreshed in the background.
     struct Cached {
         PowerInfo info;
         std::chrono::steady_clock::time_point at{};
         bool valid = false;    // read at least once
         bool pending = false;  // a refresh is queued or running
     };
-    std::map<std::string, Cached> cache;
+    std::map<device::Mac, Cached> cache;
     // Status readers: one worker per switch while refreshes are queued, so an unreachable switch
     // delays only the devices behind it (and never the I/O thread).
     struct Poller {
@@ -127,11 +127,13 @@ struct TreeBackend::Shared {
     uint64_t snapshot_generation = 0;       // bumped by set_snapshot
     uint64_t write_generation = 0;          // bumped by our own writes of device files
     struct Stamp {
-        std::string text;
+        std::string text;  // what the number stands for: generations and the files' stat() stamps
+        uint64_t number = 0;
         std::chrono::steady_clock::time_point at;
         uint64_t writes = 0;
     };
-    std::map<std::string, Stamp> stamps;  // by dashed MAC
+    std::map<device::Mac, Stamp> stamps;
+    uint64_t last_stamp = 0;              // numbers are handed out once, for any device
     std::vector<DeviceInfo> devices;      // of the current snapshot
     std::string base_stamp;               // file_stamp() of the base image base_vars come from
     efi::Variables base_vars;
@@ -143,7 +145,7 @@ struct TreeBackend::Shared {
     static void read_power(const std::shared_ptr<Shared>& shared, const device::Mac& mac);
     // Queues a background read of mac's port (no-op while one is pending). Caller holds mutex.
     static void schedule_locked(const std::shared_ptr<Shared>& shared, const device::Mac& mac);
-    void store_locked(const std::string& key, const PowerInfo& p) {
+    void store_locked(const device::Mac& key, const PowerInfo& p) {
         auto& c = cache[key];
         if (!c.valid || c.info.state != p.state || c.info.health != p.health || c.info.detail != p.detail) ++generation;
         c.info = p;
@@ -153,7 +155,6 @@ struct TreeBackend::Shared {
 };
 
 void TreeBackend::Shared::read_power(const std::shared_ptr<Shared>& shared, const device::Mac& mac) {
-    auto key = mac.dashed();
     std::shared_ptr<poe::Driver> driver;
     std::optional<poe::PortRef> port;
     PowerInfo p;
@@ -174,14 +175,14 @@ void TreeBackend::Shared::read_power(const std::shared_ptr<Shared>& shared, cons
         }
     } catch (const std::exception& e) {
         p = {"", "Critical", e.what()};
-        log::warn("power state of {}: {}", key, e.what());
+        log::warn("power state of {}: {}", mac.dashed(), e.what());
     }
     std::lock_guard lock(shared->mutex);
-    shared->store_locked(key, p);
+    shared->store_locked(mac, p);
 }
 
 void TreeBackend::Shared::schedule_locked(const std::shared_ptr<Shared>& shared, const device::Mac& mac) {
-    auto& c = shared->cache[mac.dashed()];
+    auto& c = shared->cache[mac];
     if (c.pending) return;
     std::string sw;
     try {
@@ -211,7 +212,7 @@ void TreeBackend::Shared::schedule_locked(const std::shared_ptr<Shared>& shared,
             }
             read_power(shared, next);
             std::lock_guard lock(shared->mutex);
-            shared->cache[next.dashed()].pending = false;
+            shared->cache[next].pending = false;
         }
     }).detach();
 }
@@ -253,30 +254,40 @@ std::vector<DeviceInfo> TreeBackend::devices() {
     return shared_->devices;
 }
 
-std::string TreeBackend::stamp(const device::Mac& mac) {
+uint64_t TreeBackend::devices_generation() {
+    std::lock_guard lock(shared_->mutex);
+    return shared_->snapshot_generation;
+}
+
+uint64_t TreeBackend::stamp(const device::Mac& mac) {
     // Four stat() calls per GET cost more than the rest of a cached answer: they are repeated at
     // most every kStampMaxAge per device. Our own writes bump write_generation, so they are seen
     // at once; other writers (mb-tftp consuming BootNext, mb-efivars, mb-http's inventory) within
-    // kStampMaxAge.
-    auto key = mac.dashed();
+    // kStampMaxAge. The number changes exactly when the text it stands for changes.
     auto now = std::chrono::steady_clock::now();
     uint64_t gen, writes;
     {
         std::lock_guard lock(shared_->mutex);
         gen = shared_->snapshot_generation;
         writes = shared_->write_generation;
-        auto it = shared_->stamps.find(key);
+        auto it = shared_->stamps.find(mac);
         if (it != shared_->stamps.end() && it->second.writes == writes && now - it->second.at < kStampMaxAge)
-            return it->second.text;
+            return it->second.number;
     }
-    auto name = key + ".json";
+    auto name = mac.dashed() + ".json";
     auto text = fmt::format("{}|{}|{}|{}|{}|{}", gen, writes, file_stamp(tree_.firmware_json(mac)),
                             file_stamp(tree_.state_dir("redfish") / "devices" / name),
                             file_stamp(tree_.state_dir("http") / "inventory" / name), file_stamp(base_store()));
     std::lock_guard lock(shared_->mutex);
     if (shared_->stamps.size() > 4096) shared_->stamps.clear();
-    shared_->stamps[key] = {text, now, writes};
-    return text;
+    auto& st = shared_->stamps[mac];
+    if (st.number == 0 || st.text != text) {
+        st.text = std::move(text);
+        st.number = ++shared_->last_stamp;
+    }
+    st.at = now;
+    st.writes = writes;
+    return st.number;
 }
 
 void TreeBackend::wrote() {
@@ -288,7 +299,7 @@ PowerInfo TreeBackend::power(const DeviceInfo& d) {
     // Never touches a switch: answers from the last reading and queues a background re-read when
     // it is older than kPowerMaxAge (kPowerErrorRetry after a failed read). A reading older than
     // kPowerStale (the switch has not answered since) no longer counts as the state.
-    auto key = d.mac.dashed();
+    const auto& key = d.mac;
     auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(shared_->mutex);
     auto q = shared_->queues.find(key);
@@ -308,9 +319,15 @@ uint64_t TreeBackend::power_generation() {
     return shared_->generation;
 }
 
+size_t TreeBackend::queued_actions(const DeviceInfo& d) {
+    std::lock_guard lock(shared_->mutex);
+    auto q = shared_->queues.find(d.mac);
+    return q == shared_->queues.end() ? 0 : q->second.jobs.size();
+}
+
 bool TreeBackend::reset(const DeviceInfo& d, ResetType type, Progress progress) {
     auto shared = shared_;
-    auto key = d.mac.dashed();
+    auto key = d.mac;
     auto mac = d.mac;
     auto id = d.id;
     auto job = [shared, key, mac, id, type, progress] {

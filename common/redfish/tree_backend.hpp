@@ -23,8 +23,10 @@ public:
     ~TreeBackend() override;
 
     std::vector<DeviceInfo> devices() override;
+    uint64_t devices_generation() override;
     PowerInfo power(const DeviceInfo& d) override;
     bool reset(const DeviceInfo& d, ResetType type, Progress progress) override;
+    size_t queued_actions(const DeviceInfo& d) override;
     efi::Variables load_firmware(const device::Mac& mac) override;
     void store_firmware(const device::Mac& mac, const efi::Variables& vars) override;
     efi::Variables base_variables() override;
@@ -36,7 +38,7 @@ public:
     nlohmann::json inventory(const device::Mac& mac) override;
     void update_base_firmware(const std::string& uri, Progress progress) override;
     std::string base_firmware_version() override;
-    std::string stamp(const device::Mac& mac) override;
+    uint64_t stamp(const device::Mac& mac) override;
 
     // A reading of a port is re-read in the background once older than kPowerMaxAge
     // (kPowerErrorRetry when the last read failed); older than kPowerStale it no longer counts.

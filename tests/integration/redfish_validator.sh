@@ -10,8 +10,13 @@
 # - BootSourceOverrideTarget lacks `Cd` and there is no VirtualMedia (a Pi has no virtual media,
 #   redfish.md §4.1);
 # - IndicatorLED absent (Recommended only; the service-level AnyOf check still prints FAIL);
-# - Bios @Redfish.Settings SupportedApplyTimes: the validator looks a list property's MinSupportValues
-#   up as `SupportedApplyTimes#0@Redfish.AllowableValues`, which no service can offer; we list OnReset.
+# - Bios @Redfish.Settings SupportedApplyTimes (MinSupportValues OnReset): for a list-valued property
+#   the validator (2.3.6, interop.py validatePropertyRequirement) recurses into each element under the
+#   name `SupportedApplyTimes#<i>` and reads only the key `SupportedApplyTimes#<i>@Redfish.AllowableValues`
+#   of the Settings object. `#` cannot occur in a property name, so no valid annotation can satisfy it;
+#   the correctly placed `SupportedApplyTimes@Redfish.AllowableValues` is never read (checked by feeding
+#   the validator's function both payloads). SupportedApplyTimes is read-only: the list itself states
+#   the support, and ours contains OnReset (checked below). Only an empty or absent list would "pass".
 set -u
 BIN=${MB_BIN:?}/mb-redfish
 [ -x "$BIN" ] || BIN=${MB_BIN}/mb-redfish/mb-redfish

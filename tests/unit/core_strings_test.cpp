@@ -28,3 +28,15 @@ TEST_CASE("RateLimiter allows a burst, then counts suppressed messages", "[log]"
     CHECK(limiter.allow_at(t + std::chrono::seconds(2), suppressed));
     CHECK(suppressed == 7);
 }
+
+TEST_CASE("iequals folds ASCII case only", "[core]") {
+    CHECK(mb::iequals("Content-Length", "content-LENGTH"));
+    CHECK(mb::iequals("", ""));
+    CHECK_FALSE(mb::iequals("Date", "Dates"));
+    CHECK_FALSE(mb::iequals("a", "b"));
+    CHECK_FALSE(mb::iequals("@", "`"));  // 0x40 / 0x60: not letters, not folded
+    CHECK_FALSE(mb::iequals("[", "{"));
+    CHECK(mb::iequals("\xc3\x84", "\xc3\x84"));
+    CHECK_FALSE(mb::iequals("\xc3\x84", "\xc3\xa4"));  // UTF-8 Ä/ä: bytes compared as they are
+    CHECK(mb::starts_with_icase("Basic abc", "basic "));
+}

@@ -164,3 +164,22 @@ TEST_CASE("conditional requests", "[http][conditional]") {
     CHECK(byteranges_length("B", "text/plain", rs, 10) == body.size());
     CHECK(body.rfind("--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-1/10\r\n\r\nxx", 0) == 0);
 }
+
+TEST_CASE("serialize_head: framing fields of any case are the server's, own Date/Server replace the defaults",
+          "[http][wire]") {
+    Response r = text_response(404, "");
+    r.headers.add("transfer-ENCODING", "chunked");
+    r.headers.add("CONNECTION", "keep-alive");
+    r.headers.add("content-length", "1");
+    r.headers.add("date", "Mon, 01 Jan 2024 00:00:00 GMT");
+    r.headers.add("SERVER", "handler");
+    r.headers.add("X: y", "bad name");
+    r.headers.add("X-Ok", "1");
+    auto head = serialize_head(r, plan_body(r), true, 11, "Tue, 24 Nov 2026 21:30:00 GMT", "metal-boot");
+    CHECK(head ==
+          "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\ndate: Mon, 01 Jan 2024 00:00:00 "
+          "GMT\r\nSERVER: handler\r\nX-Ok: 1\r\nContent-Length: 0\r\n\r\n");
+    Response odd;
+    odd.status = 299;  // no reason phrase known
+    CHECK(serialize_head(odd, plan_body(odd), true, 10, "", "").rfind("HTTP/1.0 299 Unknown\r\n", 0) == 0);
+}

@@ -22,7 +22,7 @@ struct FakeBackend : Backend {
     std::map<std::string, mb::efi::Variables> firmware;
     std::map<std::string, json> state;
     mb::efi::Variables base;
-    std::string stamp_value;  // "" = no render caching
+    uint64_t stamp_value = 0;  // 0 = no render caching
     json service_state;
     json inv;
 
@@ -41,13 +41,19 @@ struct FakeBackend : Backend {
         devs.push_back(e);
         power_state["rpi-01"] = "Off";
     }
+    uint64_t devs_generation = 0;  // 0 = the service re-reads devs on every request
     std::vector<DeviceInfo> devices() override { return devs; }
+    uint64_t devices_generation() override { return devs_generation; }
     PowerInfo power(const DeviceInfo& d) override {
         auto it = power_state.find(d.id);
         if (it == power_state.end()) return {"", "Warning", "none"};
         return {it->second, "OK", ""};
     }
+    size_t queued = 0;         // actions waiting (queued_actions)
+    bool refuse_next = false;  // reset() refuses although queued_actions said there was room
+    size_t queued_actions(const DeviceInfo&) override { return queued; }
     bool reset(const DeviceInfo& d, ResetType t, Progress p) override {
+        if (refuse_next) return refuse_next = false;
         resets.push_back(d.id + ":" + reset_name(t));
         power_state[d.id] = t == ResetType::force_off ? "Off" : "On";
         p(100, true, true, "done");
@@ -59,7 +65,7 @@ struct FakeBackend : Backend {
     }
     void store_firmware(const mb::device::Mac& m, const mb::efi::Variables& d) override { firmware[m.dashed()] = d; }
     mb::efi::Variables base_variables() override { return base; }
-    std::string stamp(const mb::device::Mac&) override { return stamp_value; }
+    uint64_t stamp(const mb::device::Mac&) override { return stamp_value; }
     json load_state(const mb::device::Mac& m) override {
         return state.count(m.dashed()) ? state[m.dashed()] : json(nullptr);
     }
@@ -468,7 +474,7 @@ TEST_CASE("SimpleUpdate advertises the Targets it accepts", "[redfish]") {
 TEST_CASE("GET System is served from the cached rendering until its inputs change", "[redfish]") {
     Harness h;
     const std::string sys = "/redfish/v1/Systems/rpi-01";
-    h.backend.stamp_value = "v1";
+    h.backend.stamp_value = 1;
     auto a = h.req("GET", sys);
     REQUIRE(a.status == 200);
     CHECK(h.service->render_cache_hits() == 0);
@@ -492,11 +498,11 @@ TEST_CASE("GET System is served from the cached rendering until its inputs chang
                   "admin", {{"If-Match", std::string(*c.headers.get("ETag"))}})
                 .status == 204);
     CHECK(Harness::body(h.req("GET", sys))["Boot"]["BootSourceOverrideEnabled"] == "Disabled");  // same stamp: cached
-    h.backend.stamp_value = "v2";
+    h.backend.stamp_value = 2;
     auto d = h.req("GET", sys);
     CHECK(Harness::body(d)["Boot"]["BootSourceOverrideEnabled"] == "Once");
     // Without a stamp nothing is cached.
-    h.backend.stamp_value.clear();
+    h.backend.stamp_value = 0;
     auto hits = h.service->render_cache_hits();
     h.req("GET", sys);
     h.req("GET", sys);
@@ -581,4 +587,105 @@ TEST_CASE("a task running when the service stopped reads back as interrupted", "
     CHECK(t->state == "Exception");
     CHECK(t->status == "Critical");
     CHECK(s.create_task("next", std::chrono::system_clock::now()) == "8");
+}
+
+TEST_CASE("role_has grants what role_privileges lists", "[redfish]") {
+    const Privilege all[] = {Privilege::none,
+                             Privilege::login,
+                             Privilege::configure_components,
+                             Privilege::configure_manager,
+                             Privilege::configure_users,
+                             Privilege::configure_self};
+    for (std::string role : {"Administrator", "Operator", "ReadOnly", "Nobody", ""}) {
+        auto privs = role_privileges(role);
+        for (auto p : all) {
+            INFO(role << " " << privilege_name(p));
+            bool listed = p == Privilege::none || std::find(privs.begin(), privs.end(), p) != privs.end();
+            CHECK(role_has(role, p) == listed);
+        }
+    }
+}
+
+TEST_CASE("Basic credentials checked once are reused only for the exact same header", "[redfish]") {
+    Harness h;
+    CHECK(h.req("GET", "/redfish/v1/Systems").status == 200);
+    CHECK(h.req("GET", "/redfish/v1/Systems").status == 200);             // the remembered header
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "bad").status == 401);  // admin, wrong password
+    CHECK(h.req("GET", "/redfish/v1/Systems", "", "ro").status == 200);
+    CHECK(h.req("PATCH", "/redfish/v1/Systems/rpi-01", R"({"Boot":{"BootSourceOverrideTarget":"Pxe"}})", "ro").status ==
+          403);  // the remembered role, not a stronger one
+    // A remembered header still needs TLS unless plain-HTTP credentials are allowed.
+    mb::http::Request r;
+    r.method = "GET";
+    r.target = r.path = "/redfish/v1/Systems";
+    r.tls = false;
+    r.headers.add("Authorization", "Basic YWRtaW46c2VjcmV0");
+    CHECK(h.service->handle_at(r, std::chrono::system_clock::now(), h.mono).status == 401);
+}
+
+TEST_CASE("the device list is re-read when the backend's generation changes", "[redfish]") {
+    Harness h;
+    auto members = [&] { return Harness::body(h.req("GET", "/redfish/v1/Systems"))["Members"].size(); };
+    CHECK(members() == 2);
+    DeviceInfo d;
+    d.mac = *mb::device::Mac::parse("dc:a6:32:01:02:04");
+    d.id = "rpi-03";
+    h.backend.devs.push_back(d);
+    CHECK(members() == 3);  // generation 0: every request reads the list
+    h.backend.devs_generation = 7;
+    CHECK(members() == 3);
+    h.backend.devs.pop_back();
+    CHECK(members() == 3);  // same generation: the service keeps its copy
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-03").status == 200);
+    h.backend.devs_generation = 8;
+    CHECK(members() == 2);
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-03").status == 404);
+}
+
+TEST_CASE("paths: trailing slashes, captures, and paths deeper than any route", "[redfish]") {
+    Harness h;
+    CHECK(h.req("GET", "/redfish/v1/Systems/rpi-01/").status == 200);
+    CHECK(Harness::body(h.req("GET", "/redfish/v1/Systems/rpi-01/Processors/CPU0"))["Id"] == "CPU0");
+    CHECK(h.req("GET", "/redfish/v1/Systems/nope").status == 404);
+    std::string deep = "/redfish/v1";
+    for (int i = 0; i < 20; ++i) deep += "/x";
+    CHECK(h.req("GET", deep).status == 404);
+    CHECK(h.req("GET", "/redfish/v1//Systems").status == 200);  // empty segments are skipped, as before
+}
+
+TEST_CASE("Reset refused while the device's queue is full: 503, and no Task left behind", "[redfish]") {
+    Harness h;
+    const std::string act = "/redfish/v1/Systems/rpi-01/Actions/ComputerSystem.Reset";
+    REQUIRE(h.req("POST", act, R"({"ResetType":"On"})").status == 202);
+    auto tasks = [&] { return Harness::body(h.req("GET", "/redfish/v1/TaskService/Tasks"))["Members"].size(); };
+    CHECK(tasks() == 1);
+    h.backend.queued = Backend::kMaxQueuedActions;
+    for (int i = 0; i < 300; ++i) {
+        auto r = h.req("POST", act, R"({"ResetType":"On"})");
+        REQUIRE(r.status == 503);
+        CHECK(r.headers.get("Retry-After") == "5");
+        if (i < 2) CHECK(error_id(r) == "Base.1.19.ServiceTemporarilyUnavailable");
+    }
+    CHECK(tasks() == 1);  // the accepted action's task is still listed
+    CHECK(h.backend.resets.size() == 1);
+    h.backend.queued = 0;
+    h.backend.refuse_next = true;  // the backend refuses after the task was made: it is dropped again
+    CHECK(h.req("POST", act, R"({"ResetType":"On"})").status == 503);
+    CHECK(tasks() == 1);
+    CHECK(h.req("POST", act, R"({"ResetType":"On"})").status == 202);
+    CHECK(tasks() == 2);
+}
+
+TEST_CASE("a message served from its serialised copy can still be followed by another", "[redfish]") {
+    Reply first;
+    messages::service_temporarily_unavailable(first, 7);  // fills the copy for 7 s
+    Reply r;
+    messages::service_temporarily_unavailable(r, 7);
+    REQUIRE(r.rendered);
+    CHECK(json::parse(r.rendered->text)["error"]["code"] == "Base.1.19.ServiceTemporarilyUnavailable");
+    messages::internal_error(r);
+    CHECK_FALSE(r.rendered);
+    CHECK(r.body["error"]["code"] == "Base.1.19.GeneralError");
+    REQUIRE(r.body["error"]["@Message.ExtendedInfo"].size() == 2);
+    CHECK(r.body["error"]["@Message.ExtendedInfo"][0]["MessageArgs"] == json::array({"7"}));
 }
