@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,8 @@
 #include "talos/cache_policy.hpp"
 #include "talos/digest.hpp"
 #include "talos/factory_client.hpp"
+#include "talos/sparse_file.hpp"
+#include "talos/zero_runs.hpp"
 
 namespace fs = std::filesystem;
 
@@ -57,21 +60,20 @@ std::string read_small(const fs::path& path) {
 std::string hash_file(const fs::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw io_error("cannot open " + path.string(), errno);
-    Sha256 h;
-    std::vector<char> buf(1 << 20);
-    while (true) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const int err = errno;
-            ::close(fd);
-            throw io_error("cannot read " + path.string(), err);
-        }
-        if (n == 0) break;
-        h.update(buf.data(), static_cast<size_t>(n));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        throw io_error("cannot stat " + path.string(), err);
     }
-    ::close(fd);
-    return h.final_hex();
+    try {
+        auto hex = hash_sparse_fd(fd, static_cast<uint64_t>(st.st_size));
+        ::close(fd);
+        return hex;
+    } catch (const std::exception& e) {
+        ::close(fd);
+        throw io_error(path.string() + ": " + e.what());
+    }
 }
 
 std::chrono::system_clock::time_point mtime_of(const fs::path& path) {
@@ -79,6 +81,12 @@ std::chrono::system_clock::time_point mtime_of(const fs::path& path) {
     if (::stat(path.c_str(), &st) != 0) return std::chrono::system_clock::now();
     return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
                                                  std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+}
+
+double thread_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 fs::path sidecar_of(const fs::path& path) {
@@ -144,7 +152,7 @@ Flight::Flight(CacheKey key, fs::path final_path, int fd)
       final_path_(std::move(final_path)),
       part_path_(final_path_.string() + std::string(kPart)),
       fd_(fd),
-      hasher_(std::make_unique<ParallelHasher>()) {}
+      hasher_(std::make_unique<TailHasher>(fd)) {}
 
 Flight::~Flight() {
     hasher_.reset();  // joins its thread
@@ -167,14 +175,9 @@ void Flight::set_head(std::optional<uint64_t> final_length) {
 
 namespace {
 
-// Disk images are mostly zeros: whole all-zero blocks become holes in the .part (like `zstd -d`
-// and `cp --sparse` do), which saves the page-cache copy that dominates a cold decompress-and-serve
-// and the disk space of the cached image. Readers and the hasher read holes back as zeros.
+// Disk images are mostly zeros: whole all-zero blocks become holes in the .part (zero_runs.hpp),
+// which saves the page-cache copy and the disk space; readers and the hasher see them as zeros.
 constexpr size_t kSparseBlock = 64 * 1024;
-
-bool all_zero(const char* p, size_t n) {
-    return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
-}
 
 void pwrite_all(int fd, const char* data, size_t size, uint64_t offset, const fs::path& path) {
     size_t off = 0;
@@ -184,63 +187,29 @@ void pwrite_all(int fd, const char* data, size_t size, uint64_t offset, const fs
             if (errno == EINTR) continue;
             throw io_error("cannot write " + path.string(), errno);
         }
-        off += static_cast<size_t>(n);
+        off += static_cast<uint64_t>(n);
     }
-}
-
-// Reads [offset, offset + size) into `out`, which is zero-filled: holes (the zero blocks `write`
-// skipped) are not read at all, so they cost neither a copy nor page-cache pages of zeros.
-bool read_sparse(int fd, char* out, size_t size, uint64_t offset) {
-    size_t got = 0;
-    while (got < size) {
-        const auto pos = static_cast<off_t>(offset + got);
-        const off_t data = ::lseek(fd, pos, SEEK_DATA);
-        if (data < 0 && errno == ENXIO) return true;  // a hole up to the end of the file
-        if (data > pos) {
-            got += static_cast<size_t>(std::min<uint64_t>(size - got, static_cast<uint64_t>(data - pos)));
-            continue;
-        }
-        off_t hole = data < 0 ? -1 : ::lseek(fd, pos, SEEK_HOLE);
-        size_t want = size - got;
-        if (hole > pos) want = static_cast<size_t>(std::min<uint64_t>(want, static_cast<uint64_t>(hole - pos)));
-        const ssize_t r = ::pread(fd, out + got, want, pos);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        got += static_cast<size_t>(r);
-    }
-    return true;
 }
 
 }  // namespace
 
 void Flight::write(const char* data, size_t size) {
+    if (size == 0) return;
     uint64_t base;
     {
         std::lock_guard lock(mu_);
         base = written_;  // only the producer thread writes: written_ is stable while we do
     }
-    size_t run_start = 0;  // start of the pending run of non-zero blocks
-    for (size_t off = 0; off < size; off += kSparseBlock) {
-        const size_t n = std::min(kSparseBlock, size - off);
-        if (all_zero(data + off, n)) {
-            if (off > run_start) {
-                pwrite_all(fd_, data + run_start, off - run_start, base + run_start, part_path_);
-                hasher_->update(data + run_start, off - run_start);
-            }
-            hasher_->update_zeros(n);
-            run_start = off + n;
-        }
-    }
-    if (size > run_start) {
-        pwrite_all(fd_, data + run_start, size - run_start, base + run_start, part_path_);
-        hasher_->update(data + run_start, size - run_start);
-    }
+    const auto runs = zero_block_runs(data, size, base, kSparseBlock);
+    for (const auto& run : runs)
+        if (!run.zero) pwrite_all(fd_, data + run.offset, run.length, base + run.offset, part_path_);
     // a trailing hole: extend the file so readers at any offset below written_ see its zeros
-    if (run_start == size && size > 0 && ::ftruncate(fd_, static_cast<off_t>(base + size)) != 0)
+    if (runs.back().zero && ::ftruncate(fd_, static_cast<off_t>(base + size)) != 0)
         throw io_error("cannot extend " + part_path_.string(), errno);
     std::unique_lock lock(mu_);
     if (state_ == State::waiting) state_ = State::streaming;
     written_ += size;
+    hasher_->advance(written_);
     notify(lock);
 }
 
@@ -459,6 +428,8 @@ std::shared_ptr<Flight> Cache::join_or_start(const CacheKey& key, Producer produ
 void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
     const auto rel = flight->key().relative();
     try {
+        const auto start = std::chrono::steady_clock::now();
+        const double cpu_start = thread_cpu_seconds();
         producer(*flight);
         const uint64_t written = flight->written();
         const auto expected = flight->final_length();
@@ -466,8 +437,19 @@ void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
             throw data_error("size mismatch: wrote " + std::to_string(written) + " bytes, expected " +
                              std::to_string(*expected));
         flight->finish_data();
-        commit(*flight, flight->hasher_->finish());
-        log::info("talos cache: stored {} ({} bytes)", rel, written);
+        const auto data_end = std::chrono::steady_clock::now();
+        const double cpu_data = thread_cpu_seconds();
+        const auto sha256 = flight->hasher_->finish(written);
+        commit(*flight, sha256);
+        const auto seconds = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+        log::info(
+            "talos cache: stored {} ({} bytes; data in {:.2f} s using {:.2f} s CPU on the download thread; {:.0f} % "
+            "hashed in the background, the rest and the commit took {:.2f} s)",
+            rel, written, seconds(start, data_end), cpu_data - cpu_start,
+            written
+                ? 100.0 * static_cast<double>(flight->hasher_->hashed_in_background()) / static_cast<double>(written)
+                : 100.0,
+            seconds(data_end, std::chrono::steady_clock::now()));
     } catch (const std::exception& e) {
         std::error_code ec;
         fs::remove(flight->part_path_, ec);

@@ -2,10 +2,12 @@
 // The Talos image cache: <root>/<version>/<schematic>/<name> with a sha256sum(1)-format sidecar
 // <name>.sha256 next to it. One upstream download per key however many clients ask at once (a
 // Flight): the producer writes into <name>.part (opened O_EXCL) while every waiting client tails
-// it; at the end the size is checked, the file fsync'ed and renamed, the sidecar written and the
-// directory fsync'ed. A failed download deletes the .part and leaves no entry. Entries are evicted
-// least-recently-used under a byte budget, never while this process has them open or handed them
-// out moments ago. File I/O lives here; the policy (which entry to evict) is in cache_policy.hpp.
+// it and a low-priority thread hashes what is written (tail_hasher.hpp); at the end the size is
+// checked, the hash completed, the file fsync'ed and renamed, the sidecar written and the directory
+// fsync'ed. Clients get their last byte before that commit: until the sidecar exists the entry is
+// not in the cache (a restart discards the .part). A failed download deletes the .part and leaves no entry. Entries are
+// evicted least-recently-used under a byte budget, never while this process has them open or handed them out moments
+// ago. File I/O lives here; the policy (which entry to evict) is in cache_policy.hpp.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -18,7 +20,7 @@
 #include <vector>
 
 #include "talos/digest.hpp"
-#include "talos/parallel_hasher.hpp"
+#include "talos/tail_hasher.hpp"
 
 namespace mb::talos {
 
@@ -84,7 +86,7 @@ private:
     std::string error_;
     long upstream_status_ = 0;
     std::string sha256_;
-    std::unique_ptr<ParallelHasher> hasher_;  // SHA-256 of the data, on its own thread
+    std::unique_ptr<TailHasher> hasher_;  // SHA-256 of the .part, read back at the lowest priority
     std::vector<std::function<void()>> waiters_;
 };
 

@@ -250,7 +250,14 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
         }
         std::optional<Sha256> upstream_hash;
         if (upstream_sum) upstream_hash.emplace();
-        const auto sink = [&flight](const char* data, size_t size) { flight.write(data, size); };
+        // the decoder hands over its output in batches; when the download stalls, what it holds
+        // goes to the clients after kHoldBack instead of waiting for more input
+        constexpr auto kHoldBack = std::chrono::milliseconds(50);
+        auto last_output = std::chrono::steady_clock::now();
+        const auto sink = [&flight, &last_output](const char* data, size_t size) {
+            flight.write(data, size);
+            last_output = std::chrono::steady_clock::now();
+        };
         FactoryClient::Handlers h;
         h.on_head = [&](const ResponseHead& head) {
             log::info(
@@ -262,6 +269,9 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
         h.on_data = [&](std::string_view data) {
             if (upstream_hash) upstream_hash->update(data);
             decoder->feed(data, sink);
+        };
+        h.on_tick = [&] {
+            if (std::chrono::steady_clock::now() - last_output >= kHoldBack) decoder->flush(sink);
         };
         const auto start = std::chrono::steady_clock::now();
         client.download(path, h);
