@@ -244,8 +244,8 @@ void Flight::read_async(uint64_t offset, size_t max, ReadCallback cb) {
     if (offset < written_) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(written_ - offset, max));
         lock.unlock();
-        std::string chunk(n, '\0');
-        if (!read_sparse(fd_, chunk.data(), n, offset)) {
+        std::string chunk(n, '\0');  // std::string cannot be left uninitialised: holes stay as is
+        if (!read_sparse(fd_, chunk.data(), n, offset, true)) {
             cb(Read::failed, {});
             return;
         }
@@ -455,6 +455,7 @@ void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
         fs::remove(flight->part_path_, ec);
         long status = 0;
         if (const auto* fse = dynamic_cast<const FactoryStatusError*>(&e)) status = fse->status();
+        flight->hasher_->stop();
         log::error("talos cache: download of {} failed: {}", rel, e.what());
         {
             std::lock_guard lock(mu_);

@@ -25,14 +25,14 @@ Extent extent_at(int fd, uint64_t pos, uint64_t end) {
     return {true, std::min<uint64_t>(end, static_cast<uint64_t>(hole)) - pos};
 }
 
-bool read_sparse(int fd, char* out, size_t size, uint64_t offset) {
+bool read_sparse(int fd, char* out, size_t size, uint64_t offset, bool out_is_zeroed) {
     const uint64_t end = offset + size;
     uint64_t pos = offset;
     while (pos < end) {
         const auto ext = extent_at(fd, pos, end);
         char* dst = out + (pos - offset);
         if (!ext.data) {
-            std::memset(dst, 0, ext.length);
+            if (!out_is_zeroed) std::memset(dst, 0, ext.length);
             pos += ext.length;
             continue;
         }

@@ -15,8 +15,8 @@ struct Extent {
 // and so does a `pos` at or past the end of the file (its read then comes up short).
 Extent extent_at(int fd, uint64_t pos, uint64_t end);
 
-// Reads [offset, offset + size) into `out`; holes are filled with zeros (memset) without being read.
-// False on a read error or a file shorter than the range.
-bool read_sparse(int fd, char* out, size_t size, uint64_t offset);
+// Reads [offset, offset + size) into `out`; holes are not read but filled with zeros (unless `out`
+// is zeroed already). False on a read error or a file shorter than the range.
+bool read_sparse(int fd, char* out, size_t size, uint64_t offset, bool out_is_zeroed = false);
 
 }  // namespace mb::talos

@@ -25,6 +25,10 @@ TailHasher::TailHasher(int fd, Mode mode) : fd_(fd), buf_(new char[kStep]) {
 }
 
 TailHasher::~TailHasher() {
+    stop();
+}
+
+void TailHasher::stop() {
     stop_ = true;
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -86,9 +90,7 @@ int TailHasher::step(uint64_t limit) {
 }
 
 std::string TailHasher::finish(uint64_t total) {
-    stop_ = true;
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    stop();
     background_bytes_ = hashed_;
     if (hashed_ > total) throw io_error("the file shrank while it was hashed");
     while (hashed_ < total) {

@@ -32,6 +32,8 @@ public:
     // Hashes [0, total) (the background thread's part plus the rest, here) and returns the lower-case
     // hex digest. Throws io_error when the file cannot be read or is shorter. Call once.
     std::string finish(uint64_t total);
+    // Abandons the hash now (a failed download): the background thread stops and is joined.
+    void stop();
     // Bytes the background thread had hashed when finish() took over (for logs and tests).
     uint64_t hashed_in_background() const { return background_bytes_; }
     // CPU seconds the background thread used (valid after finish()).

@@ -16,6 +16,7 @@
 #include "talos/digest.hpp"
 #include "talos/range.hpp"
 #include "talos/schematic.hpp"
+#include "talos/sparse_file.hpp"
 #include "talos/tail_hasher.hpp"
 #include "talos/zero_runs.hpp"
 
@@ -206,6 +207,15 @@ TEST_CASE("TailHasher hashes a growing sparse file, in the background and on fin
         h.advance(content.size());
         CHECK(h.finish(content.size()) == want);
         CHECK(h.hashed_in_background() == 0);
+    }
+    SECTION("read_sparse fills holes with zeros, or leaves a zeroed buffer's holes alone") {
+        std::string buf(content.size() - 1000, 'x');
+        REQUIRE(read_sparse(fd, buf.data(), buf.size(), 1000));
+        CHECK(buf == content.substr(1000));
+        std::string zeroed(content.size(), '\0');
+        REQUIRE(read_sparse(fd, zeroed.data(), zeroed.size(), 0, true));
+        CHECK(zeroed == content);
+        CHECK_FALSE(read_sparse(fd, buf.data(), buf.size(), 2000));  // past the end of the file
     }
     SECTION("a file shorter than the size asked for is an error") {
         CHECK_THROWS_WITH(hash_sparse_fd(fd, content.size() + 10), Catch::Contains("cannot read back"));
