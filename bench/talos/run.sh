@@ -49,6 +49,7 @@ with open(sys.argv[1], "wb") as f:
 PY
 mkdir -p "$T/www" "$T/nginx"
 zstd -q -1 -T2 -c "$T/image.raw" > "$T/www/metal-amd64.raw.zst"
+sync -f "$T/image.raw"  # the 1.3 GB just written go to disk now, not in the middle of the measurements
 ls -l "$T/image.raw" "$T/www/metal-amd64.raw.zst" | awk '{print "   ", $5, $9}'
 
 # nginx-light as Debian ships it, configured the way one serves large files: sendfile on (its default
