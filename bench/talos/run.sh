@@ -80,6 +80,8 @@ read -r FIRST TOTAL SIZE < <(curl -s -o /dev/null -w '%{time_starttransfer} %{ti
 echo "   $SIZE bytes: first byte after ${FIRST} s, download end after ${TOTAL} s"
 echo "RESULT talos_cold_first_byte_s $FIRST s"
 echo "RESULT talos_cold_download_end_s $TOTAL s"
+# its commit (SHA-256 of what was written, fsync, rename, sidecar) ends after the client's last byte
+for _ in $(seq 600); do [ -n "$(find "$CACHE_DIR" -name metal-amd64.raw.zst.sha256)" ] && break; sleep 0.05; done
 
 echo "== 2. decompress-and-serve: cold metal.raw from metal-amd64.raw.zst (CDN unthrottled), $RUNS runs"
 curl -s "http://127.0.0.1:$FP/_control?redirect=1" > /dev/null

@@ -1,6 +1,7 @@
 #include "talos/cache.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,6 +88,17 @@ double thread_cpu_seconds() {
     timespec ts{};
     ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// True when another open file holds flock(LOCK_EX) on `path`: the .part of a download (and, after
+// its rename, the file until its sidecar is written) in progress in another process, or in another
+// Cache on the same directory. Every download holds that lock on its .part from creation to commit.
+bool being_written(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return false;
+    const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return busy;
 }
 
 fs::path sidecar_of(const fs::path& path) {
@@ -332,7 +344,15 @@ void Cache::open(bool remove_stale_parts) {
         const auto name = p.filename().string();
         const auto rel = fs::relative(p, root_).string();
         if (ends_with(name, kPart) || ends_with(name, ".tmp")) {
-            if (remove_stale_parts && flights_.find(rel.substr(0, rel.size() - kPart.size())) == flights_.end()) {
+            // <file>.part is a download, <file>.sha256.tmp the sidecar of a commit: leftovers unless
+            // their writer (this process or another one on the same directory) still holds the lock
+            std::string writer = p.string();
+            if (ends_with(writer, ".tmp")) writer.resize(writer.size() - 4);
+            if (ends_with(writer, kSidecar)) writer.resize(writer.size() - kSidecar.size());
+            const auto key_rel =
+                fs::relative(ends_with(writer, kPart) ? writer.substr(0, writer.size() - kPart.size()) : writer, root_)
+                    .string();
+            if (remove_stale_parts && flights_.find(key_rel) == flights_.end() && !being_written(writer)) {
                 log::info("talos cache: removing leftover partial download {}", rel);
                 fs::remove(p, ec);
             }
@@ -352,7 +372,7 @@ void Cache::open(bool remove_stale_parts) {
         const auto sidecar = sidecar_of(p);
         const auto sum = fs::exists(sidecar) ? parse_sha256sum(read_small(sidecar)) : std::nullopt;
         if (!sum) {
-            if (remove_stale_parts) {
+            if (remove_stale_parts && !being_written(p)) {  // not a commit in progress elsewhere
                 log::warn("talos cache: removing {} (no valid .sha256 sidecar: an interrupted commit)", rel);
                 remove_files(p);
             }
@@ -414,6 +434,7 @@ std::shared_ptr<Flight> Cache::join_or_start(const CacheKey& key, Producer produ
             throw Error(kExitTempFail, "talos cache: " + part.string() + " exists: another process is downloading it");
         throw io_error("cannot create " + part.string(), errno);
     }
+    ::flock(fd, LOCK_EX | LOCK_NB);  // a new file: cannot fail; tells other processes it is being written
     auto flight = std::make_shared<Flight>(key, final_path, fd);
     flights_[rel] = flight;
     ++stats_.misses;

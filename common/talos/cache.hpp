@@ -112,8 +112,10 @@ public:
 
     static std::shared_ptr<Cache> create(std::filesystem::path root, uint64_t max_bytes);
     // Creates the root and indexes entries. With `remove_stale` (the serving process) it also removes
-    // leftover *.part files and half-committed entries (a file without its sidecar or the reverse);
-    // one-shot verbs pass false so they never race a running server. Idempotent.
+    // leftover *.part files and half-committed entries (a file without its sidecar or the reverse),
+    // sparing those another process is still writing (each download holds flock(LOCK_EX) on its
+    // .part until its commit); one-shot verbs pass false so they never race a running server.
+    // Idempotent.
     void open(bool remove_stale = true);
 
     const std::filesystem::path& root() const { return root_; }

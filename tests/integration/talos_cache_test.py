@@ -41,9 +41,11 @@ try:
         check(code == 200 and body == ref[u], "cold %s byte-exact" % u)
     time.sleep(2.3)  # past the hand-out grace
 
-    # A slow client keeps A open; B is used after it, so A is the least recently used entry.
+    # A slow client keeps A open; B is used after it, so A is the least recently used entry. The
+    # server holds the file until the socket buffers (~10 MB on loopback) take the rest: at 1 MB/s
+    # that is ~6 s, well past C's commit below (at 2 MB/s it was ~3 s, a race with that commit).
     slow_out = os.path.join(h.dir, "slow.raw")
-    slow = subprocess.Popen(["curl", "-sS", "--limit-rate", "2M", "-o", slow_out, h.base + A])
+    slow = subprocess.Popen(["curl", "-sS", "--limit-rate", "1M", "-o", slow_out, h.base + A])
     time.sleep(0.5)
     rc, code, body, _, _ = h.curl(B)
     check(code == 200 and body == ref[B], "B from the cache")

@@ -292,6 +292,37 @@ TEST_CASE("Entries survive a reopen; half-committed files and stale parts are re
     CHECK_FALSE(cache->lookup(key));
 }
 
+TEST_CASE("Opening the cache spares the .part another process is writing", "[talos][cache]") {
+    TempDir dir;
+    const CacheKey key{"v1.10.0", std::string(64, 'e'), "metal-amd64.raw"};
+    auto writer = Cache::create(dir.path, 0);
+    writer->open();
+    std::promise<void> gate;
+    auto gate_future = gate.get_future().share();
+    bool started = false;
+    auto f = writer->join_or_start(
+        key,
+        [gate_future](Flight& fl) {
+            fl.write("partial", 7);
+            gate_future.wait();
+            fl.write(" and the rest", 13);
+        },
+        started);
+    const auto part = writer->path_of(key).string() + ".part";
+    for (int i = 0; i < 500 && f->written() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(fs::exists(part));
+    std::ofstream(dir.path / "v1.10.0" / std::string(64, 'e') / "stale.raw.part") << "left behind";
+    auto other = Cache::create(dir.path, 0);  // e.g. a second serving process starting up
+    other->open(true);
+    CHECK(fs::exists(part));  // locked by the writer: spared
+    CHECK_FALSE(fs::exists(dir.path / "v1.10.0" / std::string(64, 'e') / "stale.raw.part"));
+    gate.set_value();
+    REQUIRE(wait_done(f));  // its commit (rename, sidecar) still works
+    const auto e = writer->lookup(key);
+    REQUIRE(e);
+    CHECK(read_all(e->path) == "partial and the rest");
+}
+
 TEST_CASE("Eviction keeps the budget and spares entries in use", "[talos][cache]") {
     TempDir dir;
     auto cache = Cache::create(dir.path, 25);
