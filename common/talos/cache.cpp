@@ -457,6 +457,20 @@ void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
         if (expected && *expected != written)
             throw data_error("size mismatch: wrote " + std::to_string(written) + " bytes, expected " +
                              std::to_string(*expected));
+        {
+            std::lock_guard lock(mu_);
+            ++committing_;
+        }
+        struct CommitDone {
+            Cache& cache;
+            ~CommitDone() {
+                {
+                    std::lock_guard lock(cache.mu_);
+                    --cache.committing_;
+                }
+                cache.commits_done_.notify_all();
+            }
+        } commit_done{*this};
         flight->finish_data();
         const auto data_end = std::chrono::steady_clock::now();
         const double cpu_data = thread_cpu_seconds();
@@ -622,6 +636,13 @@ VerifyReport Cache::verify(bool remove_bad, const std::function<void(const Cache
         report.bad.emplace_back(e, reason);
     }
     return report;
+}
+
+size_t Cache::wait_for_commits(std::chrono::seconds max) {
+    std::unique_lock lock(mu_);
+    if (committing_ > 0) log::info("talos cache: waiting for {} download(s) to be committed", committing_);
+    commits_done_.wait_for(lock, max, [this] { return committing_ == 0; });
+    return committing_;
 }
 
 Cache::Stats Cache::stats() {

@@ -9,6 +9,7 @@
 // evicted least-recently-used under a byte budget, never while this process has them open or handed them out moments
 // ago. File I/O lives here; the policy (which entry to evict) is in cache_policy.hpp.
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -139,6 +140,11 @@ public:
     // How long an entry handed out by lookup() stays protected even if no file is open yet.
     void set_handout_grace(std::chrono::seconds grace) { grace_ = grace; }
 
+    // Waits (at most `max`) until no download is between the end of its data and its commit (hash,
+    // fsync, rename, sidecar): a shutdown keeps an image whose every byte has arrived. Downloads
+    // still receiving data are not waited for. Returns how many commits are still running.
+    size_t wait_for_commits(std::chrono::seconds max);
+
     struct Stats {
         uint64_t hits = 0, misses = 0, joined = 0, downloads_ok = 0, downloads_failed = 0, evicted = 0;
     };
@@ -159,6 +165,8 @@ private:
     std::map<std::string, CacheEntry> entries_;  // by relative path
     std::map<std::string, std::chrono::steady_clock::time_point> handed_out_;
     std::map<std::string, std::weak_ptr<Flight>> flights_;
+    size_t committing_ = 0;  // flights whose data is complete and whose commit runs
+    std::condition_variable commits_done_;
     Stats stats_;
 };
 

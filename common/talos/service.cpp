@@ -110,6 +110,12 @@ Service::Service(ServiceOptions options)
       client_(options_.factory),
       cache_(Cache::create(options_.cache_dir, options_.max_cache_size)) {}
 
+Service::~Service() {
+    if (const size_t left = cache_->wait_for_commits(std::chrono::seconds(60)))
+        log::warn("talos cache: stopping with {} commit(s) unfinished; their .part files are removed at the next start",
+                  left);
+}
+
 VerifyReport Service::open(bool verify) {
     cache_->open(true);
     VerifyReport report;
