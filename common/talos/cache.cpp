@@ -1,11 +1,13 @@
 #include "talos/cache.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -16,6 +18,8 @@
 #include "talos/cache_policy.hpp"
 #include "talos/digest.hpp"
 #include "talos/factory_client.hpp"
+#include "talos/sparse_file.hpp"
+#include "talos/zero_runs.hpp"
 
 namespace fs = std::filesystem;
 
@@ -57,21 +61,20 @@ std::string read_small(const fs::path& path) {
 std::string hash_file(const fs::path& path) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw io_error("cannot open " + path.string(), errno);
-    Sha256 h;
-    std::vector<char> buf(1 << 20);
-    while (true) {
-        const ssize_t n = ::read(fd, buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            const int err = errno;
-            ::close(fd);
-            throw io_error("cannot read " + path.string(), err);
-        }
-        if (n == 0) break;
-        h.update(buf.data(), static_cast<size_t>(n));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int err = errno;
+        ::close(fd);
+        throw io_error("cannot stat " + path.string(), err);
     }
-    ::close(fd);
-    return h.final_hex();
+    try {
+        auto hex = hash_sparse_fd(fd, static_cast<uint64_t>(st.st_size));
+        ::close(fd);
+        return hex;
+    } catch (const std::exception& e) {
+        ::close(fd);
+        throw io_error(path.string() + ": " + e.what());
+    }
 }
 
 std::chrono::system_clock::time_point mtime_of(const fs::path& path) {
@@ -79,6 +82,23 @@ std::chrono::system_clock::time_point mtime_of(const fs::path& path) {
     if (::stat(path.c_str(), &st) != 0) return std::chrono::system_clock::now();
     return std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec) +
                                                  std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+}
+
+double thread_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// True when another open file holds flock(LOCK_EX) on `path`: the .part of a download (and, after
+// its rename, the file until its sidecar is written) in progress in another process, or in another
+// Cache on the same directory. Every download holds that lock on its .part from creation to commit.
+bool being_written(const fs::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return false;
+    const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return busy;
 }
 
 fs::path sidecar_of(const fs::path& path) {
@@ -144,7 +164,7 @@ Flight::Flight(CacheKey key, fs::path final_path, int fd)
       final_path_(std::move(final_path)),
       part_path_(final_path_.string() + std::string(kPart)),
       fd_(fd),
-      hasher_(std::make_unique<ParallelHasher>()) {}
+      hasher_(std::make_unique<TailHasher>(fd)) {}
 
 Flight::~Flight() {
     hasher_.reset();  // joins its thread
@@ -167,14 +187,9 @@ void Flight::set_head(std::optional<uint64_t> final_length) {
 
 namespace {
 
-// Disk images are mostly zeros: whole all-zero blocks become holes in the .part (like `zstd -d`
-// and `cp --sparse` do), which saves the page-cache copy that dominates a cold decompress-and-serve
-// and the disk space of the cached image. Readers and the hasher read holes back as zeros.
+// Disk images are mostly zeros: whole all-zero blocks become holes in the .part (zero_runs.hpp),
+// which saves the page-cache copy and the disk space; readers and the hasher see them as zeros.
 constexpr size_t kSparseBlock = 64 * 1024;
-
-bool all_zero(const char* p, size_t n) {
-    return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
-}
 
 void pwrite_all(int fd, const char* data, size_t size, uint64_t offset, const fs::path& path) {
     size_t off = 0;
@@ -184,63 +199,29 @@ void pwrite_all(int fd, const char* data, size_t size, uint64_t offset, const fs
             if (errno == EINTR) continue;
             throw io_error("cannot write " + path.string(), errno);
         }
-        off += static_cast<size_t>(n);
+        off += static_cast<uint64_t>(n);
     }
-}
-
-// Reads [offset, offset + size) into `out`, which is zero-filled: holes (the zero blocks `write`
-// skipped) are not read at all, so they cost neither a copy nor page-cache pages of zeros.
-bool read_sparse(int fd, char* out, size_t size, uint64_t offset) {
-    size_t got = 0;
-    while (got < size) {
-        const auto pos = static_cast<off_t>(offset + got);
-        const off_t data = ::lseek(fd, pos, SEEK_DATA);
-        if (data < 0 && errno == ENXIO) return true;  // a hole up to the end of the file
-        if (data > pos) {
-            got += static_cast<size_t>(std::min<uint64_t>(size - got, static_cast<uint64_t>(data - pos)));
-            continue;
-        }
-        off_t hole = data < 0 ? -1 : ::lseek(fd, pos, SEEK_HOLE);
-        size_t want = size - got;
-        if (hole > pos) want = static_cast<size_t>(std::min<uint64_t>(want, static_cast<uint64_t>(hole - pos)));
-        const ssize_t r = ::pread(fd, out + got, want, pos);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return false;
-        got += static_cast<size_t>(r);
-    }
-    return true;
 }
 
 }  // namespace
 
 void Flight::write(const char* data, size_t size) {
+    if (size == 0) return;
     uint64_t base;
     {
         std::lock_guard lock(mu_);
         base = written_;  // only the producer thread writes: written_ is stable while we do
     }
-    size_t run_start = 0;  // start of the pending run of non-zero blocks
-    for (size_t off = 0; off < size; off += kSparseBlock) {
-        const size_t n = std::min(kSparseBlock, size - off);
-        if (all_zero(data + off, n)) {
-            if (off > run_start) {
-                pwrite_all(fd_, data + run_start, off - run_start, base + run_start, part_path_);
-                hasher_->update(data + run_start, off - run_start);
-            }
-            hasher_->update_zeros(n);
-            run_start = off + n;
-        }
-    }
-    if (size > run_start) {
-        pwrite_all(fd_, data + run_start, size - run_start, base + run_start, part_path_);
-        hasher_->update(data + run_start, size - run_start);
-    }
+    const auto runs = zero_block_runs(data, size, base, kSparseBlock);
+    for (const auto& run : runs)
+        if (!run.zero) pwrite_all(fd_, data + run.offset, run.length, base + run.offset, part_path_);
     // a trailing hole: extend the file so readers at any offset below written_ see its zeros
-    if (run_start == size && size > 0 && ::ftruncate(fd_, static_cast<off_t>(base + size)) != 0)
+    if (runs.back().zero && ::ftruncate(fd_, static_cast<off_t>(base + size)) != 0)
         throw io_error("cannot extend " + part_path_.string(), errno);
     std::unique_lock lock(mu_);
     if (state_ == State::waiting) state_ = State::streaming;
     written_ += size;
+    hasher_->advance(written_);
     notify(lock);
 }
 
@@ -275,8 +256,8 @@ void Flight::read_async(uint64_t offset, size_t max, ReadCallback cb) {
     if (offset < written_) {
         const size_t n = static_cast<size_t>(std::min<uint64_t>(written_ - offset, max));
         lock.unlock();
-        std::string chunk(n, '\0');
-        if (!read_sparse(fd_, chunk.data(), n, offset)) {
+        std::string chunk(n, '\0');  // std::string cannot be left uninitialised: holes stay as is
+        if (!read_sparse(fd_, chunk.data(), n, offset, true)) {
             cb(Read::failed, {});
             return;
         }
@@ -363,7 +344,15 @@ void Cache::open(bool remove_stale_parts) {
         const auto name = p.filename().string();
         const auto rel = fs::relative(p, root_).string();
         if (ends_with(name, kPart) || ends_with(name, ".tmp")) {
-            if (remove_stale_parts && flights_.find(rel.substr(0, rel.size() - kPart.size())) == flights_.end()) {
+            // <file>.part is a download, <file>.sha256.tmp the sidecar of a commit: leftovers unless
+            // their writer (this process or another one on the same directory) still holds the lock
+            std::string writer = p.string();
+            if (ends_with(writer, ".tmp")) writer.resize(writer.size() - 4);
+            if (ends_with(writer, kSidecar)) writer.resize(writer.size() - kSidecar.size());
+            const auto key_rel =
+                fs::relative(ends_with(writer, kPart) ? writer.substr(0, writer.size() - kPart.size()) : writer, root_)
+                    .string();
+            if (remove_stale_parts && flights_.find(key_rel) == flights_.end() && !being_written(writer)) {
                 log::info("talos cache: removing leftover partial download {}", rel);
                 fs::remove(p, ec);
             }
@@ -383,7 +372,7 @@ void Cache::open(bool remove_stale_parts) {
         const auto sidecar = sidecar_of(p);
         const auto sum = fs::exists(sidecar) ? parse_sha256sum(read_small(sidecar)) : std::nullopt;
         if (!sum) {
-            if (remove_stale_parts) {
+            if (remove_stale_parts && !being_written(p)) {  // not a commit in progress elsewhere
                 log::warn("talos cache: removing {} (no valid .sha256 sidecar: an interrupted commit)", rel);
                 remove_files(p);
             }
@@ -445,6 +434,7 @@ std::shared_ptr<Flight> Cache::join_or_start(const CacheKey& key, Producer produ
             throw Error(kExitTempFail, "talos cache: " + part.string() + " exists: another process is downloading it");
         throw io_error("cannot create " + part.string(), errno);
     }
+    ::flock(fd, LOCK_EX | LOCK_NB);  // a new file: cannot fail; tells other processes it is being written
     auto flight = std::make_shared<Flight>(key, final_path, fd);
     flights_[rel] = flight;
     ++stats_.misses;
@@ -459,20 +449,48 @@ std::shared_ptr<Flight> Cache::join_or_start(const CacheKey& key, Producer produ
 void Cache::run_flight(std::shared_ptr<Flight> flight, Producer producer) {
     const auto rel = flight->key().relative();
     try {
+        const auto start = std::chrono::steady_clock::now();
+        const double cpu_start = thread_cpu_seconds();
         producer(*flight);
         const uint64_t written = flight->written();
         const auto expected = flight->final_length();
         if (expected && *expected != written)
             throw data_error("size mismatch: wrote " + std::to_string(written) + " bytes, expected " +
                              std::to_string(*expected));
+        {
+            std::lock_guard lock(mu_);
+            ++committing_;
+        }
+        struct CommitDone {
+            Cache& cache;
+            ~CommitDone() {
+                {
+                    std::lock_guard lock(cache.mu_);
+                    --cache.committing_;
+                }
+                cache.commits_done_.notify_all();
+            }
+        } commit_done{*this};
         flight->finish_data();
-        commit(*flight, flight->hasher_->finish());
-        log::info("talos cache: stored {} ({} bytes)", rel, written);
+        const auto data_end = std::chrono::steady_clock::now();
+        const double cpu_data = thread_cpu_seconds();
+        const auto sha256 = flight->hasher_->finish(written);
+        commit(*flight, sha256);
+        const auto seconds = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
+        log::info(
+            "talos cache: stored {} ({} bytes; data in {:.2f} s using {:.2f} s CPU on the download thread; {:.0f} % "
+            "hashed in the background, the rest and the commit took {:.2f} s)",
+            rel, written, seconds(start, data_end), cpu_data - cpu_start,
+            written
+                ? 100.0 * static_cast<double>(flight->hasher_->hashed_in_background()) / static_cast<double>(written)
+                : 100.0,
+            seconds(data_end, std::chrono::steady_clock::now()));
     } catch (const std::exception& e) {
         std::error_code ec;
         fs::remove(flight->part_path_, ec);
         long status = 0;
         if (const auto* fse = dynamic_cast<const FactoryStatusError*>(&e)) status = fse->status();
+        flight->hasher_->stop();
         log::error("talos cache: download of {} failed: {}", rel, e.what());
         {
             std::lock_guard lock(mu_);
@@ -618,6 +636,13 @@ VerifyReport Cache::verify(bool remove_bad, const std::function<void(const Cache
         report.bad.emplace_back(e, reason);
     }
     return report;
+}
+
+size_t Cache::wait_for_commits(std::chrono::seconds max) {
+    std::unique_lock lock(mu_);
+    if (committing_ > 0) log::info("talos cache: waiting for {} download(s) to be committed", committing_);
+    commits_done_.wait_for(lock, max, [this] { return committing_ == 0; });
+    return committing_;
 }
 
 Cache::Stats Cache::stats() {

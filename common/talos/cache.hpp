@@ -2,11 +2,14 @@
 // The Talos image cache: <root>/<version>/<schematic>/<name> with a sha256sum(1)-format sidecar
 // <name>.sha256 next to it. One upstream download per key however many clients ask at once (a
 // Flight): the producer writes into <name>.part (opened O_EXCL) while every waiting client tails
-// it; at the end the size is checked, the file fsync'ed and renamed, the sidecar written and the
-// directory fsync'ed. A failed download deletes the .part and leaves no entry. Entries are evicted
-// least-recently-used under a byte budget, never while this process has them open or handed them
-// out moments ago. File I/O lives here; the policy (which entry to evict) is in cache_policy.hpp.
+// it and a low-priority thread hashes what is written (tail_hasher.hpp); at the end the size is
+// checked, the hash completed, the file fsync'ed and renamed, the sidecar written and the directory
+// fsync'ed. Clients get their last byte before that commit: until the sidecar exists the entry is
+// not in the cache (a restart discards the .part). A failed download deletes the .part and leaves no entry. Entries are
+// evicted least-recently-used under a byte budget, never while this process has them open or handed them out moments
+// ago. File I/O lives here; the policy (which entry to evict) is in cache_policy.hpp.
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,7 +21,7 @@
 #include <vector>
 
 #include "talos/digest.hpp"
-#include "talos/parallel_hasher.hpp"
+#include "talos/tail_hasher.hpp"
 
 namespace mb::talos {
 
@@ -84,7 +87,7 @@ private:
     std::string error_;
     long upstream_status_ = 0;
     std::string sha256_;
-    std::unique_ptr<ParallelHasher> hasher_;  // SHA-256 of the data, on its own thread
+    std::unique_ptr<TailHasher> hasher_;  // SHA-256 of the .part, read back at the lowest priority
     std::vector<std::function<void()>> waiters_;
 };
 
@@ -110,8 +113,10 @@ public:
 
     static std::shared_ptr<Cache> create(std::filesystem::path root, uint64_t max_bytes);
     // Creates the root and indexes entries. With `remove_stale` (the serving process) it also removes
-    // leftover *.part files and half-committed entries (a file without its sidecar or the reverse);
-    // one-shot verbs pass false so they never race a running server. Idempotent.
+    // leftover *.part files and half-committed entries (a file without its sidecar or the reverse),
+    // sparing those another process is still writing (each download holds flock(LOCK_EX) on its
+    // .part until its commit); one-shot verbs pass false so they never race a running server.
+    // Idempotent.
     void open(bool remove_stale = true);
 
     const std::filesystem::path& root() const { return root_; }
@@ -135,6 +140,11 @@ public:
     // How long an entry handed out by lookup() stays protected even if no file is open yet.
     void set_handout_grace(std::chrono::seconds grace) { grace_ = grace; }
 
+    // Waits (at most `max`) until no download is between the end of its data and its commit (hash,
+    // fsync, rename, sidecar): a shutdown keeps an image whose every byte has arrived. Downloads
+    // still receiving data are not waited for. Returns how many commits are still running.
+    size_t wait_for_commits(std::chrono::seconds max);
+
     struct Stats {
         uint64_t hits = 0, misses = 0, joined = 0, downloads_ok = 0, downloads_failed = 0, evicted = 0;
     };
@@ -155,6 +165,8 @@ private:
     std::map<std::string, CacheEntry> entries_;  // by relative path
     std::map<std::string, std::chrono::steady_clock::time_point> handed_out_;
     std::map<std::string, std::weak_ptr<Flight>> flights_;
+    size_t committing_ = 0;  // flights whose data is complete and whose commit runs
+    std::condition_variable commits_done_;
     Stats stats_;
 };
 

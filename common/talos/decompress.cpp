@@ -12,27 +12,47 @@ namespace mb::talos {
 
 namespace {
 
-constexpr size_t kOutChunk = 1 << 20;
-
 class Passthrough final : public Decompressor {
 public:
     void feed(std::string_view in, const Sink& sink) override {
         if (!in.empty()) sink(in.data(), in.size());
     }
+    void flush(const Sink&) override {}
     void finish(const Sink&) override {}
+};
+
+// The output batch both decoders fill across feed() calls.
+class Batch {
+public:
+    Batch() : buf_(kOutputBatch) {}
+    char* free_space() { return buf_.data() + used_; }
+    size_t free_size() const { return buf_.size() - used_; }
+    void added(size_t n) { used_ += n; }
+    // Hands the batch over when it is full (or always with `force`) and starts the next one.
+    void emit(const Decompressor::Sink& sink, bool force = false) {
+        if (used_ == 0 || (!force && used_ < buf_.size())) return;
+        sink(buf_.data(), used_);
+        used_ = 0;
+    }
+
+private:
+    std::vector<char> buf_;
+    size_t used_ = 0;
 };
 
 class XzDecoder final : public Decompressor {
 public:
-    XzDecoder() : out_(kOutChunk) {
+    XzDecoder() {
         if (lzma_stream_decoder(&strm_, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK)
             throw Error(kExitSoftware, "liblzma: cannot initialise the xz decoder");
     }
     ~XzDecoder() override { lzma_end(&strm_); }
 
     void feed(std::string_view in, const Sink& sink) override { run(in, LZMA_RUN, sink); }
+    void flush(const Sink& sink) override { out_.emit(sink, true); }
     void finish(const Sink& sink) override {
         run({}, LZMA_FINISH, sink);
+        out_.emit(sink, true);
         if (!ended_) throw data_error("xz stream truncated: the compressed image ended early");
     }
 
@@ -45,11 +65,12 @@ private:
         strm_.next_in = reinterpret_cast<const uint8_t*>(in.data());
         strm_.avail_in = in.size();
         while (true) {
-            strm_.next_out = out_.data();
-            strm_.avail_out = out_.size();
+            strm_.next_out = reinterpret_cast<uint8_t*>(out_.free_space());
+            strm_.avail_out = out_.free_size();
             const lzma_ret ret = lzma_code(&strm_, action);
-            const size_t produced = out_.size() - strm_.avail_out;
-            if (produced) sink(reinterpret_cast<const char*>(out_.data()), produced);
+            out_.added(out_.free_size() - strm_.avail_out);
+            const bool full = strm_.avail_out == 0;
+            out_.emit(sink);
             if (ret == LZMA_STREAM_END) {
                 ended_ = true;
                 return;
@@ -57,52 +78,48 @@ private:
             if (ret == LZMA_BUF_ERROR && action == LZMA_FINISH) return;  // truncated; finish() reports it
             if (ret != LZMA_OK)
                 throw data_error("xz: corrupt compressed data (liblzma error " + std::to_string(ret) + ")");
-            if (strm_.avail_in == 0 && strm_.avail_out != 0) return;
+            if (strm_.avail_in == 0 && !full) return;
         }
     }
 
     lzma_stream strm_ = LZMA_STREAM_INIT;
-    std::vector<uint8_t> out_;
+    Batch out_;
     bool ended_ = false;
 };
 
 class ZstdDecoder final : public Decompressor {
 public:
-    ZstdDecoder() : dctx_(ZSTD_createDCtx()), out_(kOutChunk) {
+    ZstdDecoder() : dctx_(ZSTD_createDCtx()) {
         if (!dctx_) throw Error(kExitSoftware, "libzstd: cannot create a decompression context");
     }
     ~ZstdDecoder() override { ZSTD_freeDCtx(dctx_); }
 
     void feed(std::string_view in, const Sink& sink) override {
         ZSTD_inBuffer input{in.data(), in.size(), 0};
-        while (input.pos < input.size) {
-            ZSTD_outBuffer output{out_.data(), out_.size(), 0};
+        // until the input is used up and the decoder holds nothing more for it (a call that fills
+        // the output may leave decoded bytes inside the context)
+        while (true) {
+            ZSTD_outBuffer output{out_.free_space(), out_.free_size(), 0};
             const size_t ret = ZSTD_decompressStream(dctx_, &output, &input);
             if (ZSTD_isError(ret))
                 throw data_error(std::string("zstd: corrupt compressed data: ") + ZSTD_getErrorName(ret));
-            if (output.pos) sink(out_.data(), output.pos);
-            frame_done_ = ret == 0;
-        }
-        // Flush what the decoder still holds for this input.
-        while (true) {
-            ZSTD_inBuffer empty{nullptr, 0, 0};
-            ZSTD_outBuffer output{out_.data(), out_.size(), 0};
-            const size_t ret = ZSTD_decompressStream(dctx_, &output, &empty);
-            if (ZSTD_isError(ret))
-                throw data_error(std::string("zstd: corrupt compressed data: ") + ZSTD_getErrorName(ret));
-            if (output.pos) sink(out_.data(), output.pos);
+            out_.added(output.pos);
             if (ret == 0) frame_done_ = true;
-            if (output.pos < output.size) break;
+            const bool full = output.pos == output.size;
+            out_.emit(sink);
+            if (input.pos == input.size && !full) break;
         }
         seen_input_ = seen_input_ || !in.empty();
     }
-    void finish(const Sink&) override {
+    void flush(const Sink& sink) override { out_.emit(sink, true); }
+    void finish(const Sink& sink) override {
+        out_.emit(sink, true);
         if (!seen_input_ || !frame_done_) throw data_error("zstd stream truncated: the compressed image ended early");
     }
 
 private:
     ZSTD_DCtx* dctx_;
-    std::vector<char> out_;
+    Batch out_;
     bool frame_done_ = false;
     bool seen_input_ = false;
 };

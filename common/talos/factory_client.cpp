@@ -74,6 +74,14 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, cu
         t.abort_reason = "cancelled";
         return 1;
     }
+    if (t.handlers && t.handlers->on_tick && t.head_done && t.head.status / 100 == 2) {
+        try {
+            t.handlers->on_tick();
+        } catch (const std::exception& e) {
+            t.abort_reason = e.what();
+            return 1;
+        }
+    }
     const auto& o = *t.options;
     if (dlnow == 0) {
         if (now - t.start > std::chrono::seconds(o.first_byte_timeout_s)) {

@@ -57,6 +57,9 @@ public:
         std::function<void(std::string_view)> on_data;
         // Polled during the transfer; true aborts it.
         std::function<bool()> cancelled;
+        // Polled like `cancelled`: many times a second while data flows, about once a second when
+        // it does not (to hand over data held back for batching when the input stalls).
+        std::function<void()> on_tick;
         // Progress (bytes so far, total if known), polled about once a second and at the end.
         std::function<void(uint64_t, std::optional<uint64_t>)> on_progress;
     };

@@ -110,6 +110,12 @@ Service::Service(ServiceOptions options)
       client_(options_.factory),
       cache_(Cache::create(options_.cache_dir, options_.max_cache_size)) {}
 
+Service::~Service() {
+    if (const size_t left = cache_->wait_for_commits(std::chrono::seconds(60)))
+        log::warn("talos cache: stopping with {} commit(s) unfinished; their .part files are removed at the next start",
+                  left);
+}
+
 VerifyReport Service::open(bool verify) {
     cache_->open(true);
     VerifyReport report;
@@ -250,7 +256,14 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
         }
         std::optional<Sha256> upstream_hash;
         if (upstream_sum) upstream_hash.emplace();
-        const auto sink = [&flight](const char* data, size_t size) { flight.write(data, size); };
+        // the decoder hands over its output in batches; when the download stalls, what it holds
+        // goes to the clients after kHoldBack instead of waiting for more input
+        constexpr auto kHoldBack = std::chrono::milliseconds(50);
+        auto last_output = std::chrono::steady_clock::now();
+        const auto sink = [&flight, &last_output](const char* data, size_t size) {
+            flight.write(data, size);
+            last_output = std::chrono::steady_clock::now();
+        };
         FactoryClient::Handlers h;
         h.on_head = [&](const ResponseHead& head) {
             log::info(
@@ -262,6 +275,9 @@ Cache::Producer Service::producer(const Resolved& resolved, const Asset& asset) 
         h.on_data = [&](std::string_view data) {
             if (upstream_hash) upstream_hash->update(data);
             decoder->feed(data, sink);
+        };
+        h.on_tick = [&] {
+            if (std::chrono::steady_clock::now() - last_output >= kHoldBack) decoder->flush(sink);
         };
         const auto start = std::chrono::steady_clock::now();
         client.download(path, h);
@@ -393,6 +409,8 @@ http::Response Service::cached_response(const http::Request& req, const Parsed& 
     // again (no race with eviction or a refetch), and the cache sees the file open and spares it.
     const int fd = ::open(e.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw Error(kExitTempFail, "talos cache: " + e.path.string() + " went away; retry");
+    // read once front to back: a larger readahead window when the image is not in the page cache
+    ::posix_fadvise(fd, static_cast<off_t>(d.offset), static_cast<off_t>(d.length), POSIX_FADV_SEQUENTIAL);
     r.file = http::FileBody{e.path.string(), d.offset, d.length, std::make_shared<const http::OpenFile>(fd)};
     r.content_length = d.length;
     return r;

@@ -71,6 +71,9 @@ public:
     using Respond = std::function<void(http::Response)>;
 
     static std::shared_ptr<Service> create(ServiceOptions options);
+    // Lets the downloads whose data is complete finish their commit (Cache::wait_for_commits, at
+    // most a minute): a stop right after a client got its image keeps the image cached.
+    ~Service();
 
     // Opens the cache (removing stale .part files) and, when `verify`, re-hashes every entry,
     // dropping corrupt ones so they are fetched again. Returns the verification report.

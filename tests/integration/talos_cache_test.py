@@ -16,6 +16,29 @@ DEFAULT_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
 SIZE = 16 << 20  # larger than loopback socket buffers, so a slow client keeps the file open
 failures = []
 
+# GET base+path with a 64 KiB receive buffer at about `rate` bytes/s; the body goes to `out`.
+SLOW_CLIENT = """
+import socket, sys, time, urllib.parse
+base, path, out, rate = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+u = urllib.parse.urlsplit(base)
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.connect((u.hostname, u.port))
+s.sendall(("GET %s HTTP/1.1\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n" % (path, u.netloc)).encode())
+data, start = bytearray(), time.time()
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+    ahead = len(data) / rate - (time.time() - start)
+    if ahead > 0:
+        time.sleep(ahead)
+head, _, body = bytes(data).partition(b"\\r\\n\\r\\n")
+open(out, "wb").write(body)
+sys.exit(0 if head.startswith(b"HTTP/1.1 200") else 1)
+"""
+
 
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what)
@@ -41,9 +64,11 @@ try:
         check(code == 200 and body == ref[u], "cold %s byte-exact" % u)
     time.sleep(2.3)  # past the hand-out grace
 
-    # A slow client keeps A open; B is used after it, so A is the least recently used entry.
+    # A slow client keeps A open; B is used after it, so A is the least recently used entry. Its
+    # receive buffer is pinned small: with curl, loopback autotuning (tcp_rmem up to 32 MiB here)
+    # can take the whole file at once and the server closes it long before C's commit.
     slow_out = os.path.join(h.dir, "slow.raw")
-    slow = subprocess.Popen(["curl", "-sS", "--limit-rate", "2M", "-o", slow_out, h.base + A])
+    slow = subprocess.Popen([sys.executable, "-c", SLOW_CLIENT, h.base, A, slow_out, str(2 << 20)])
     time.sleep(0.5)
     rc, code, body, _, _ = h.curl(B)
     check(code == 200 and body == ref[B], "B from the cache")

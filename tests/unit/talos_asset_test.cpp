@@ -132,6 +132,34 @@ TEST_CASE("xz and zstd streams decompress in any chunking; truncation is an erro
     CHECK_THROWS_AS(run(Codec::zst, "not zstd at all", 8192), mb::Error);
 }
 
+TEST_CASE("Decoders hand over output in full batches; flush hands over what they hold", "[talos][decompress]") {
+    const auto plain = sample(3 << 20);
+    for (const auto codec : {Codec::xz, Codec::zst}) {
+        const auto compressed = codec == Codec::xz ? xz_compress(plain) : zstd_compress(plain);
+        auto d = make_decompressor(codec);
+        std::string out;
+        std::vector<size_t> sizes;
+        const auto sink = [&](const char* p, size_t n) {
+            out.append(p, n);
+            sizes.push_back(n);
+        };
+        const size_t half = compressed.size() / 2;
+        for (size_t i = 0; i < half; i += 1000)
+            d->feed(std::string_view(compressed).substr(i, std::min<size_t>(1000, half - i)), sink);
+        for (const auto n : sizes) CHECK(n == kOutputBatch);  // small inputs, yet only full batches
+        const size_t before = out.size();
+        d->flush(sink);
+        CHECK(out.size() > before);  // what was held is handed over
+        CHECK(out.size() < plain.size());
+        CHECK(plain.compare(0, out.size(), out) == 0);
+        d->flush(sink);  // nothing held: no call
+        CHECK(sizes.size() == before / kOutputBatch + 1);
+        d->feed(std::string_view(compressed).substr(half), sink);
+        d->finish(sink);
+        CHECK(out == plain);
+    }
+}
+
 TEST_CASE("SHA-256 incremental and sha256sum lines", "[talos][digest]") {
     Sha256 h;
     h.update("customization: {}");

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,9 +14,11 @@
 #include "talos/cache.hpp"
 #include "talos/cache_policy.hpp"
 #include "talos/digest.hpp"
-#include "talos/parallel_hasher.hpp"
 #include "talos/range.hpp"
 #include "talos/schematic.hpp"
+#include "talos/sparse_file.hpp"
+#include "talos/tail_hasher.hpp"
+#include "talos/zero_runs.hpp"
 
 using namespace mb::talos;
 namespace fs = std::filesystem;
@@ -138,16 +141,90 @@ TEST_CASE("Zero blocks become holes; readers and the checksum see every zero", "
     CHECK(static_cast<uint64_t>(st.st_blocks) * 512 < expected.size() / 2);
 }
 
-TEST_CASE("ParallelHasher equals a one-shot SHA-256 and handles back-pressure", "[talos][cache]") {
-    std::string data;
-    for (int i = 0; i < 5000; ++i) data += std::to_string(i * 7919) + ",";
-    ParallelHasher h(4096);  // a tiny budget: update blocks until the hasher catches up
-    h.update(data.data(), 1000);
-    h.update_zeros(70000);
-    h.update(data.data() + 1000, data.size() - 1000);
-    CHECK(h.finish() == sha256_hex(data.substr(0, 1000) + std::string(70000, '\0') + data.substr(1000)));
-    ParallelHasher abandoned;  // destroyed without finish(): joins, no hang
-    abandoned.update(data.data(), data.size());
+TEST_CASE("zero_block_runs: aligned all-zero blocks, edges cut by the chunk, merged runs", "[talos][cache]") {
+    const size_t B = 16;
+    std::string d(100, '\0');
+    // file offset 40: blocks [40,48) [48,64) [64,80) [80,96) [96,112) [112,128) [128,140)
+    d[10] = 'x';  // offset 50: block [48,64) is data
+    d[90] = 'y';  // offset 130: the cut last block [128,140) is data
+    const auto runs = zero_block_runs(d.data(), d.size(), 40, B);
+    const std::vector<ByteRun> want{{0, 8, true}, {8, 16, false}, {24, 64, true}, {88, 12, false}};
+    CHECK(runs == want);
+    CHECK(zero_block_runs(d.data(), 0, 0, B).empty());
+    CHECK(zero_block_runs(d.data(), 5, 3, B) == std::vector<ByteRun>{{0, 5, true}});
+    const std::string ones(40, '1');
+    CHECK(zero_block_runs(ones.data(), ones.size(), 0, B) == std::vector<ByteRun>{{0, 40, false}});
+    CHECK(all_zero(d.data(), 10));
+    CHECK_FALSE(all_zero(d.data(), 11));
+    std::string big(1000, '\0');
+    CHECK(all_zero(big.data(), big.size()));
+    big[999] = 1;  // in the tail after the 64-byte words
+    CHECK_FALSE(all_zero(big.data(), big.size()));
+    big[999] = 0;
+    big[130] = 1;
+    CHECK_FALSE(all_zero(big.data(), big.size()));
+}
+
+namespace {
+
+// A sparse file: `content` with its 4 KiB-aligned all-zero blocks left as holes.
+int make_sparse_file(const fs::path& path, const std::string& content) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    REQUIRE(fd >= 0);
+    for (const auto& run : zero_block_runs(content.data(), content.size(), 0, 4096))
+        if (!run.zero)
+            REQUIRE(::pwrite(fd, content.data() + run.offset, run.length, run.offset) == (ssize_t)run.length);
+    REQUIRE(::ftruncate(fd, static_cast<off_t>(content.size())) == 0);
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("TailHasher hashes a growing sparse file, in the background and on finish()", "[talos][cache]") {
+    TempDir dir;
+    std::string content(3 << 20, '\0');
+    for (size_t i = 0; i < 100000; ++i) content[i] = static_cast<char>('a' + i % 19);
+    for (size_t i = (2 << 20) + 5; i < (2 << 20) + 70000; ++i) content[i] = static_cast<char>(i % 250 + 1);
+    const int fd = make_sparse_file(dir.path / "f", content);
+    const auto want = sha256_hex(content);
+    SECTION("background thread, advanced in steps, finished with the whole size") {
+        TailHasher h(fd);
+        for (uint64_t at = 0; at <= content.size(); at += 777777) h.advance(at);
+        CHECK(h.finish(content.size()) == want);
+        CHECK(h.hashed_in_background() <= content.size());
+    }
+    SECTION("the background thread catches up when given time") {
+        TailHasher h(fd);
+        h.advance(content.size());
+        for (int i = 0; i < 500; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        CHECK(h.finish(content.size()) == want);
+        CHECK(h.hashed_in_background() == content.size());
+    }
+    SECTION("caller only: finish() hashes everything; a prefix hashes the prefix") {
+        CHECK(hash_sparse_fd(fd, content.size()) == want);
+        CHECK(hash_sparse_fd(fd, 150000) == sha256_hex(content.substr(0, 150000)));
+        TailHasher h(fd, TailHasher::Mode::caller_only);
+        h.advance(content.size());
+        CHECK(h.finish(content.size()) == want);
+        CHECK(h.hashed_in_background() == 0);
+    }
+    SECTION("read_sparse fills holes with zeros, or leaves a zeroed buffer's holes alone") {
+        std::string buf(content.size() - 1000, 'x');
+        REQUIRE(read_sparse(fd, buf.data(), buf.size(), 1000));
+        CHECK(buf == content.substr(1000));
+        std::string zeroed(content.size(), '\0');
+        REQUIRE(read_sparse(fd, zeroed.data(), zeroed.size(), 0, true));
+        CHECK(zeroed == content);
+        CHECK_FALSE(read_sparse(fd, buf.data(), buf.size(), 2000));  // past the end of the file
+    }
+    SECTION("a file shorter than the size asked for is an error") {
+        CHECK_THROWS_WITH(hash_sparse_fd(fd, content.size() + 10), Catch::Contains("cannot read back"));
+    }
+    SECTION("abandoned: destroyed without finish() joins, no hang") {
+        TailHasher h(fd);
+        h.advance(content.size());
+    }
+    ::close(fd);
 }
 
 TEST_CASE("A failing producer leaves no entry and readers see the failure", "[talos][cache]") {
@@ -213,6 +290,37 @@ TEST_CASE("Entries survive a reopen; half-committed files and stale parts are re
     const auto report = cache->verify(true);
     CHECK(report.bad.size() == 1);
     CHECK_FALSE(cache->lookup(key));
+}
+
+TEST_CASE("Opening the cache spares the .part another process is writing", "[talos][cache]") {
+    TempDir dir;
+    const CacheKey key{"v1.10.0", std::string(64, 'e'), "metal-amd64.raw"};
+    auto writer = Cache::create(dir.path, 0);
+    writer->open();
+    std::promise<void> gate;
+    auto gate_future = gate.get_future().share();
+    bool started = false;
+    auto f = writer->join_or_start(
+        key,
+        [gate_future](Flight& fl) {
+            fl.write("partial", 7);
+            gate_future.wait();
+            fl.write(" and the rest", 13);
+        },
+        started);
+    const auto part = writer->path_of(key).string() + ".part";
+    for (int i = 0; i < 500 && f->written() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(fs::exists(part));
+    std::ofstream(dir.path / "v1.10.0" / std::string(64, 'e') / "stale.raw.part") << "left behind";
+    auto other = Cache::create(dir.path, 0);  // e.g. a second serving process starting up
+    other->open(true);
+    CHECK(fs::exists(part));  // locked by the writer: spared
+    CHECK_FALSE(fs::exists(dir.path / "v1.10.0" / std::string(64, 'e') / "stale.raw.part"));
+    gate.set_value();
+    REQUIRE(wait_done(f));  // its commit (rename, sidecar) still works
+    const auto e = writer->lookup(key);
+    REQUIRE(e);
+    CHECK(read_all(e->path) == "partial and the rest");
 }
 
 TEST_CASE("Eviction keeps the budget and spares entries in use", "[talos][cache]") {
