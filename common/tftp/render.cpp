@@ -60,7 +60,8 @@ std::string render_template(std::string_view text, const TemplateVars& vars, std
             for (const auto& [k, v] : vars) names.push_back(k);
             std::string hint;
             if (auto m = closest_match(name, names)) hint = fmt::format(" (did you mean '{}'?)", *m);
-            throw data_error(fmt::format("{}:{}: unknown placeholder {}{}", template_name, line, mb::quoted(name), hint));
+            throw data_error(
+                fmt::format("{}:{}: unknown placeholder {}{}", template_name, line, mb::quoted(name), hint));
         }
         out += it->second;
         pos = close + 2;

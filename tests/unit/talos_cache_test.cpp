@@ -224,7 +224,7 @@ TEST_CASE("TailHasher hashes a growing sparse file, in the background and on fin
         {
             TailHasher h(fd);
             h.advance(content.size());
-        }  // the destructor joins the thread (a hang here fails the test by timeout)
+        }                                   // the destructor joins the thread (a hang here fails the test by timeout)
         CHECK(::fcntl(fd, F_GETFD) != -1);  // and leaves the caller's descriptor open
     }
     ::close(fd);
