@@ -7,16 +7,12 @@
 
 #include "core/error.hpp"
 #include "log/log.hpp"
+#include "log/settings.hpp"
 
 namespace mb::cli {
 namespace {
 
 int g_exit_code = 0;
-
-void apply_logging(const GlobalOptions& g, const std::string& level, const std::string& format) {
-    log::set_level(log::parse_level(g.log_level.empty() ? level : g.log_level));
-    log::set_format(log::parse_format(g.log_format.empty() ? format : g.log_format));
-}
 
 void add_complete_verb(CLI::App& app, GlobalOptions& global) {
     auto* complete = app.add_subcommand("__complete", "Print shell completion (bash, zsh) or the CLI as JSON (spec)");
@@ -34,7 +30,7 @@ void add_complete_verb(CLI::App& app, GlobalOptions& global) {
 
 std::shared_ptr<const config::Snapshot> GlobalOptions::load(const config::LoadOptions& options) const {
     auto snapshot = config::load_tree(tree(), options);
-    apply_logging(*this, snapshot->settings.log.level, snapshot->settings.log.format);
+    log::apply_config(snapshot->settings.log.level, snapshot->settings.log.format);
     return snapshot;
 }
 
@@ -65,7 +61,10 @@ int run_tool(int argc, char** argv, const std::string& name, const std::string& 
         ->type_name("FORMAT")
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--json", global.json, "Machine-readable JSON output on stdout");
-    app.parse_complete_callback([&global] { apply_logging(global, "info", "text"); });
+    app.parse_complete_callback([&global] {
+        log::set_command_line(global.log_level, global.log_format);
+        log::apply_config("", "");
+    });
 
     add_config_verbs(app, global);
     add_complete_verb(app, global);

@@ -18,6 +18,7 @@
 #include "config/watcher.hpp"
 #include "core/error.hpp"
 #include "log/log.hpp"
+#include "log/settings.hpp"
 
 namespace mb::daemon {
 
@@ -66,6 +67,7 @@ struct Daemon::Impl {
         sd_notify(0, "RELOADING=1");
         try {
             auto next = config::load_tree(tree, load_options);
+            log::apply_config(next->settings.log.level, next->settings.log.format);
             for (const auto& w : next->warnings) log::warn("{}", w);
             snapshot = next;
             log::info("configuration reloaded ({}): {} devices", reason, snapshot->devices.size());
@@ -170,6 +172,7 @@ Daemon::~Daemon() = default;
 
 Snapshot Daemon::start() {
     impl_->snapshot = config::load_tree(impl_->tree, impl_->load_options);
+    log::apply_config(impl_->snapshot->settings.log.level, impl_->snapshot->settings.log.format);
     for (const auto& w : impl_->snapshot->warnings) log::warn("{}", w);
     try {
         impl_->watcher = std::make_unique<config::TreeWatcher>(impl_->tree);

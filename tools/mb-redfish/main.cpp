@@ -52,18 +52,9 @@ ServiceConfig service_config(const mb::config::Snapshot& snap, mb::redfish::Back
     return c;
 }
 
-// metal-boot.yaml's log.level/log.format, unless given on the command line (the daemon loads the
-// tree itself, so GlobalOptions::load never applied them); again after every reload. At the
-// default level (info) the access log writes one line per request.
-void apply_log_settings(const mb::cli::GlobalOptions& g, const mb::config::Snapshot& snap) {
-    if (g.log_level.empty()) mb::log::set_level(mb::log::parse_level(snap.settings.log.level));
-    if (g.log_format.empty()) mb::log::set_format(mb::log::parse_format(snap.settings.log.format));
-}
-
 int serve(mb::cli::GlobalOptions& g) {
     mb::daemon::Daemon d("mb-redfish", g.tree());
     auto snap = d.start();
-    apply_log_settings(g, *snap);
     const auto& rs = snap->settings.redfish;
     mb::redfish::TreeBackend backend(snap);
     auto service = std::make_unique<mb::redfish::Service>(service_config(*snap, backend), backend);
@@ -109,7 +100,6 @@ int serve(mb::cli::GlobalOptions& g) {
     }
     d.status(fmt::format("serving {} devices", snap->devices.size()));
     d.on_reload([&](const mb::daemon::Snapshot& next) {
-        apply_log_settings(g, *next);
         backend.set_snapshot(next);
         mb::log::info("reloaded: {} devices", next->devices.size());
         d.status(fmt::format("serving {} devices", next->devices.size()));
