@@ -687,5 +687,5 @@ TEST_CASE("a message served from its serialised copy can still be followed by an
     CHECK_FALSE(r.rendered);
     CHECK(r.body["error"]["code"] == "Base.1.19.GeneralError");
     REQUIRE(r.body["error"]["@Message.ExtendedInfo"].size() == 2);
-    CHECK(r.body["error"]["@Message.ExtendedInfo"][0]["MessageArgs"] == json::array({"7"}));
+    CHECK(r.body["error"]["@Message.ExtendedInfo"][0]["MessageArgs"] == nlohmann::ordered_json::array({"7"}));
 }
