@@ -5,6 +5,7 @@
 #include "efi/boot.hpp"
 #include "redfish/service.hpp"
 #include "redfish/uefi_vars.hpp"
+#include "redfish/virtual_media.hpp"
 
 namespace mb::redfish {
 
@@ -33,8 +34,9 @@ bool in(const std::vector<std::string>& list, const std::string& v) {
     return std::find(list.begin(), list.end(), v) != list.end();
 }
 
-// Undo whatever override is recorded: remove our BootNext, restore the saved BootOrder.
-void clear_override(efi::Variables& device, const efi::Variables& view, json& state) {
+}  // namespace
+
+void clear_boot_override(efi::Variables& device, const efi::Variables& view, json& state) {
     if (!state.contains("boot") || !state["boot"].is_object()) return;
     const auto& b = state["boot"];
     int entry = b.value("entry", -1);
@@ -50,8 +52,6 @@ void clear_override(efi::Variables& device, const efi::Variables& view, json& st
     }
     state.erase("boot");
 }
-
-}  // namespace
 
 bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, efi::Variables& device, const efi::Variables& base,
                       json& state, const device::Mac& mac) {
@@ -94,15 +94,20 @@ bool apply_boot_patch(Reply& r, const nlohmann::ordered_json& boot, efi::Variabl
     if (!target && !enabled) return true;  // mode only (or HttpBootUri null): nothing changes
     if (new_target == current.target && new_enabled == current.enabled) return true;  // redundant
     if (new_enabled == "Disabled" || new_target == "None") {
-        clear_override(fw, view, st);
+        clear_boot_override(fw, view, st);
     } else {
         auto t = *uefi::parse_target(new_target);
         bool had_saved = st.contains("boot") && st["boot"].is_object() && st["boot"].contains("saved_order");
         std::vector<uint16_t> saved;
         if (had_saved)
             for (auto& n : st["boot"]["saved_order"]) saved.push_back(n.get<uint16_t>());
-        clear_override(fw, view, st);
-        auto entry = uefi::entry_for(fw, base, t, mac);
+        clear_boot_override(fw, view, st);
+        auto entry =
+            t == uefi::Target::cd ? virtual_cd_boot_entry(fw, base, st, mac) : uefi::entry_for(fw, base, t, mac);
+        if (!entry && t == uefi::Target::cd) {
+            messages::property_value_conflict(r, "BootSourceOverrideTarget", "VirtualMedia/Inserted");
+            return false;
+        }
         if (!entry) {
             messages::property_value_conflict(r, "BootSourceOverrideTarget", "the device's UEFI boot options");
             return false;

@@ -14,10 +14,11 @@ namespace mb::redfish {
 
 struct BootOverride {
     std::string enabled = "Disabled";  // Disabled | Once | Continuous
-    std::string target = "None";       // None | Pxe | Hdd | UefiHttp | BiosSetup
+    std::string target = "None";       // None | Pxe | Hdd | UefiHttp | BiosSetup | Cd
 };
 
-inline const std::vector<std::string> kBootTargets = {"None", "Pxe", "Hdd", "UefiHttp", "BiosSetup"};
+// Cd boots the image inserted into the device's virtual CD (redfish/virtual_media.hpp).
+inline const std::vector<std::string> kBootTargets = {"None", "Pxe", "Hdd", "UefiHttp", "BiosSetup", "Cd"};
 inline const std::vector<std::string> kBootEnabled = {"Disabled", "Once", "Continuous"};
 // What apply_boot_patch changes: advertised as Boot/@Redfish.WriteableProperties (HttpBootUri is
 // read-only, so it is not listed).
@@ -27,6 +28,9 @@ inline const std::vector<std::string> kBootWritable = {"BootSourceOverrideEnable
 // `view` = the device's variables merged over the base image's (uefi::merged); `state` the
 // device's Redfish state.
 BootOverride read_boot_override(const efi::Variables& view, const nlohmann::json& state);
+
+// Undoes the recorded override: removes our BootNext, restores the saved BootOrder, forgets it.
+void clear_boot_override(efi::Variables& device, const efi::Variables& view, nlohmann::json& state);
 
 // Validates the PATCH body's "Boot" object (reporting into `r`) and, when valid, updates the
 // device's variables `device` (never the base image's `base`) and `state`. Returns false (and

@@ -31,7 +31,7 @@ void register_chassis(Service& s) {
                   {"Status", {{"State", "Enabled"}, {"Health", power.state.empty() ? "Warning" : power.health}}},
                   {"Links",
                    {{"ComputerSystems", ojson::array({odata_link("/redfish/v1/Systems/" + d->id)})},
-                    {"ManagedBy", ojson::array({odata_link("/redfish/v1/Managers/" + c.service.config().manager_id)})}}}};
+                    {"ManagedBy", ojson::array({odata_link(manager_uri(*d))})}}}};
         if (!d->serial.empty()) r.body["SerialNumber"] = d->serial;
     });
 }

@@ -39,18 +39,20 @@ void add(Reply& r, int status, std::string_view id, std::string message, std::ve
     r.body["error"]["@Message.ExtendedInfo"].push_back(std::move(msg));
 }
 
-std::string s(std::string_view v) { return std::string(v); }
+std::string s(std::string_view v) {
+    return std::string(v);
+}
 
 }  // namespace
 
 void resource_not_found(Reply& r, std::string_view type, std::string_view id) {
-    add(r, 404, "ResourceNotFound", fmt::format("The requested resource of type {} named '{}' was not found.", type, id),
-        {s(type), s(id)}, "Critical", "Provide a valid resource identifier and resubmit the request.");
+    add(r, 404, "ResourceNotFound",
+        fmt::format("The requested resource of type {} named '{}' was not found.", type, id), {s(type), s(id)},
+        "Critical", "Provide a valid resource identifier and resubmit the request.");
 }
 void resource_missing_at_uri(Reply& r, std::string_view uri) {
     add(r, 404, "ResourceMissingAtURI", fmt::format("The resource at the URI '{}' was not found.", uri), {s(uri)},
-        "Critical",
-        "Place a valid resource at the URI or correct the URI and resubmit the request.");
+        "Critical", "Place a valid resource at the URI or correct the URI and resubmit the request.");
 }
 void property_value_not_in_list(Reply& r, std::string_view value, std::string_view property) {
     add(r, 400, "PropertyValueNotInList",
@@ -80,9 +82,8 @@ void property_unknown(Reply& r, std::string_view property) {
 }
 void property_not_writable(Reply& r, std::string_view property) {
     add(r, 400, "PropertyNotWritable",
-        fmt::format("The property {} is a read only property and cannot be assigned a value.", property),
-        {s(property)}, "Warning",
-        "Remove the property from the request body and resubmit the request if the operation failed.");
+        fmt::format("The property {} is a read only property and cannot be assigned a value.", property), {s(property)},
+        "Warning", "Remove the property from the request body and resubmit the request if the operation failed.");
 }
 void property_missing(Reply& r, std::string_view property) {
     add(r, 400, "PropertyMissing",
@@ -110,6 +111,22 @@ void action_parameter_not_supported(Reply& r, std::string_view value, std::strin
         {s(value), s(action)}, "Warning",
         "Remove the parameter supplied and resubmit the request if the operation failed.");
 }
+void action_parameter_value_format_error(Reply& r, std::string_view value, std::string_view parameter,
+                                         std::string_view action) {
+    add(r, 400, "ActionParameterValueFormatError",
+        fmt::format("The value '{}' for the parameter {} in the action {} is of a different format than the parameter "
+                    "can accept.",
+                    value, parameter, action),
+        {s(value), s(parameter), s(action)}, "Warning",
+        "Correct the value for the parameter in the request body and resubmit the request if the operation failed.");
+}
+void action_parameter_value_conflict(Reply& r, std::string_view parameter, std::string_view value) {
+    add(r, 400, "ActionParameterValueConflict",
+        fmt::format("The parameter '{}' with the requested value of '{}' does not meet the constraints of the "
+                    "implementation.",
+                    parameter, value),
+        {s(parameter), s(value)}, "Warning", "No resolution is required.");
+}
 void action_parameter_value_not_in_list(Reply& r, std::string_view value, std::string_view parameter,
                                         std::string_view action) {
     add(r, 400, "ActionParameterValueNotInList",
@@ -135,8 +152,9 @@ void action_parameter_unknown(Reply& r, std::string_view action, std::string_vie
         "Correct the invalid parameter and resubmit the request if the operation failed.");
 }
 void malformed_json(Reply& r) {
-    add(r, 400, "MalformedJSON", "The request body submitted was malformed JSON and could not be parsed by the receiving service.",
-        {}, "Critical", "Ensure that the request body is valid JSON and resubmit the request.");
+    add(r, 400, "MalformedJSON",
+        "The request body submitted was malformed JSON and could not be parsed by the receiving service.", {},
+        "Critical", "Ensure that the request body is valid JSON and resubmit the request.");
 }
 void unrecognized_request_body(Reply& r) {
     add(r, 400, "UnrecognizedRequestBody",
@@ -148,8 +166,7 @@ void precondition_failed(Reply& r) {
         "Critical", "Try the operation again using the appropriate ETag.");
 }
 void operation_not_allowed(Reply& r) {
-    add(r, 405, "OperationNotAllowed", "The HTTP method is not allowed on this resource.", {}, "Critical",
-        "None.");
+    add(r, 405, "OperationNotAllowed", "The HTTP method is not allowed on this resource.", {}, "Critical", "None.");
 }
 void insufficient_privilege(Reply& r) {
     add(r, 403, "InsufficientPrivilege",
@@ -160,19 +177,18 @@ void insufficient_privilege(Reply& r) {
         "operation failed.");
 }
 void no_valid_session(Reply& r) {
-    add(r, 401, "NoValidSession",
-        "There is no valid session established with the implementation.", {}, "Critical",
+    add(r, 401, "NoValidSession", "There is no valid session established with the implementation.", {}, "Critical",
         "Establish a session before attempting any operations.");
 }
 void resource_at_uri_unauthorized(Reply& r, std::string_view uri) {
     add(r, 401, "ResourceAtUriUnauthorized",
         fmt::format("While accessing the resource at '{}', the service received an authorization error.", uri),
-        {s(uri)}, "Critical", "Ensure that the appropriate access is provided for the service in order for it to access the URI.");
+        {s(uri)}, "Critical",
+        "Ensure that the appropriate access is provided for the service in order for it to access the URI.");
 }
 void query_not_supported(Reply& r, std::string_view parameter) {
-    add(r, 501, "QueryParameterUnsupported",
-        fmt::format("The query parameter '{}' is not supported.", parameter), {s(parameter)}, "Warning",
-        "Correct or remove the query parameter and resubmit the request.");
+    add(r, 501, "QueryParameterUnsupported", fmt::format("The query parameter '{}' is not supported.", parameter),
+        {s(parameter)}, "Warning", "Correct or remove the query parameter and resubmit the request.");
 }
 void query_parameter_value_format_error(Reply& r, std::string_view value, std::string_view parameter) {
     add(r, 400, "QueryParameterValueFormatError",
@@ -209,8 +225,7 @@ void service_temporarily_unavailable(Reply& r, int retry_after_s) {
     }
     add(r, 503, "ServiceTemporarilyUnavailable",
         fmt::format("The service is temporarily unavailable.  Retry in {} seconds.", retry_after_s),
-        {std::to_string(retry_after_s)}, "Critical",
-        "Wait for the indicated retry duration and retry the operation.");
+        {std::to_string(retry_after_s)}, "Critical", "Wait for the indicated retry duration and retry the operation.");
     if (!only) return;
     auto rb = std::make_shared<RenderedBody>();
     rb->text = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -234,8 +249,7 @@ void create_failed_missing_req_properties(Reply& r, std::string_view property) {
 void string_value_too_long(Reply& r, std::string_view property, size_t max) {
     add(r, 400, "StringValueTooLong",
         fmt::format("The string provided for property {} exceeds the length limit {}.", property, max),
-        {s(property), std::to_string(max)}, "Warning",
-        "Resubmit the request with an appropriate string length.");
+        {s(property), std::to_string(max)}, "Warning", "Resubmit the request with an appropriate string length.");
 }
 void success(Reply& r) {
     r.status = 200;

@@ -46,6 +46,10 @@ void action_parameter_value_not_in_list(Reply& r, std::string_view value, std::s
                                         std::string_view action);
 void action_parameter_value_type_error(Reply& r, std::string_view value, std::string_view parameter,
                                        std::string_view action);
+void action_parameter_value_format_error(Reply& r, std::string_view value, std::string_view parameter,
+                                         std::string_view action);
+// The value is well formed but the implementation cannot do it (ActionParameterValueConflict).
+void action_parameter_value_conflict(Reply& r, std::string_view parameter, std::string_view value);
 void action_parameter_unknown(Reply& r, std::string_view action, std::string_view parameter);
 void malformed_json(Reply& r);
 void unrecognized_request_body(Reply& r);

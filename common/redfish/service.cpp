@@ -108,6 +108,7 @@ Service::Service(ServiceConfig config, Backend& backend)
     register_bios(*this);
     register_chassis(*this);
     register_managers(*this);
+    register_virtual_media(*this);
     register_update_service(*this);
     register_tasks(*this);
 }
@@ -175,6 +176,9 @@ void Service::refresh_devices() {
     if (gen != 0 && gen == devices_generation_) return;
     devices_ = backend_.devices();
     devices_generation_ = gen;
+    // A device's Manager shares its System Id: one named like the service's Manager uses its MAC.
+    for (auto& d : devices_)
+        if (d.id == config_.manager_id) d.id = d.mac.dashed();
     device_index_.clear();
     for (size_t i = 0; i < devices_.size(); ++i) device_index_.emplace(devices_[i].id, i);
 }

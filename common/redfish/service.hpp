@@ -213,12 +213,15 @@ void register_systems(Service& s);
 void register_bios(Service& s);
 void register_chassis(Service& s);
 void register_managers(Service& s);
+void register_virtual_media(Service& s);
 void register_update_service(Service& s);
 void register_tasks(Service& s);
 
 // Helpers shared by the resource files.
 std::string iso_time(std::chrono::system_clock::time_point t);
 nlohmann::ordered_json odata_link(const std::string& uri);
+// The device's own Manager (its "BMC"): /redfish/v1/Managers/<System Id>.
+std::string manager_uri(const DeviceInfo& d);
 // Checks that `body` has only `allowed` keys; reports the first unknown one (PropertyUnknown).
 bool only_known(Reply& r, const nlohmann::ordered_json& body, std::initializer_list<const char*> allowed,
                 const std::string& prefix = "");

@@ -117,7 +117,8 @@ void get_system(Context& c, Reply& r, const DeviceInfo& d, const PowerInfo& powe
     b["EthernetInterfaces"] = odata_link(base + "/EthernetInterfaces");
     b["SimpleStorage"] = odata_link(base + "/SimpleStorage");
     b["Bios"] = odata_link(base + "/Bios");
-    b["Links"] = {{"ManagedBy", ojson::array({odata_link("/redfish/v1/Managers/" + c.service.config().manager_id)})},
+    b["VirtualMedia"] = odata_link(base + "/VirtualMedia");
+    b["Links"] = {{"ManagedBy", ojson::array({odata_link(manager_uri(d))})},
                   {"Chassis", ojson::array({odata_link("/redfish/v1/Chassis/" + d.id)})}};
     b["Actions"] = {{"#ComputerSystem.Reset",
                      {{"target", base + "/Actions/ComputerSystem.Reset"},
@@ -149,6 +150,7 @@ void patch_system(Context& c, Reply& r) {
                                       "EthernetInterfaces",
                                       "SimpleStorage",
                                       "Bios",
+                                      "VirtualMedia",
                                       "Links",
                                       "Actions",
                                       "@odata.id",

@@ -50,6 +50,19 @@ bool has_node(const DevicePath& p, uint8_t type, uint8_t sub) {
     return std::any_of(p.nodes().begin(), p.nodes().end(), [&](const DevicePathNode& n) { return is(n, type, sub); });
 }
 
+// A number free everywhere BDS looks: no Boot#### variable, not in BootOrder, not BootNext.
+uint16_t unused_number(const efi::Variables& view) {
+    const auto order = efi::boot_order(view);
+    const auto next = efi::boot_next(view);
+    for (uint32_t n = 0; n <= 0xFFFF; ++n) {
+        auto num = static_cast<uint16_t>(n);
+        if (view.find(efi::guids::kGlobal, efi::boot_var_name(num))) continue;
+        if (std::find(order.begin(), order.end(), num) != order.end() || next == num) continue;
+        return num;
+    }
+    throw data_error("no free Boot#### number");
+}
+
 }  // namespace
 
 const char* target_name(Target t) {
@@ -58,13 +71,14 @@ const char* target_name(Target t) {
         case Target::hdd: return "Hdd";
         case Target::uefi_http: return "UefiHttp";
         case Target::bios_setup: return "BiosSetup";
+        case Target::cd: return "Cd";
         case Target::none: break;
     }
     return "None";
 }
 
 std::optional<Target> parse_target(std::string_view n) {
-    for (auto t : {Target::none, Target::pxe, Target::hdd, Target::uefi_http, Target::bios_setup})
+    for (auto t : {Target::none, Target::pxe, Target::hdd, Target::uefi_http, Target::bios_setup, Target::cd})
         if (n == target_name(t)) return t;
     return std::nullopt;
 }
@@ -90,6 +104,7 @@ std::optional<Target> classify(const efi::LoadOption& option) {
         if (is(n, efi::node_type::kMedia, 0x06) && n.data == kUiAppFile) uiapp = true;
     }
     if (uiapp) return Target::bios_setup;
+    if (mac && uri && option.title() == kVirtualCdTitle) return Target::cd;
     if (mac && uri) return Target::uefi_http;
     // RPi UEFI names HTTP boot options "UEFI HTTPv4 (MAC:...)" even when the Uri node is implied.
     if (mac && option.title().find("HTTP") != std::string::npos) return Target::uefi_http;
@@ -169,7 +184,7 @@ std::optional<uint16_t> entry_for(efi::Variables& device, const efi::Variables& 
         if (!best || rank(e) < rank(*best)) best = &e;
     }
     if (best) return best->number;
-    if (t == Target::hdd || t == Target::none) return std::nullopt;
+    if (t == Target::hdd || t == Target::none || t == Target::cd) return std::nullopt;  // cd: virtual_cd_entry
 
     efi::LoadOption o;
     std::string title;
@@ -184,16 +199,35 @@ std::optional<uint16_t> entry_for(efi::Variables& device, const efi::Variables& 
         o.paths.push_back(netboot_path(view, mac, t));
     }
     o.description.assign(title.begin(), title.end());
-    // A number free everywhere BDS looks: no Boot#### variable, not in BootOrder, not BootNext.
-    auto next = efi::boot_next(view);
-    for (uint32_t n = 0; n <= 0xFFFF; ++n) {
-        auto num = static_cast<uint16_t>(n);
-        if (view.find(efi::guids::kGlobal, efi::boot_var_name(num))) continue;
-        if (std::find(order.begin(), order.end(), num) != order.end() || next == num) continue;
-        efi::set_boot_entry(device, num, o);
-        return num;
-    }
-    throw data_error("no free Boot#### number");
+    auto num = unused_number(view);
+    efi::set_boot_entry(device, num, o);
+    return num;
+}
+
+bool is_virtual_cd_entry(const efi::Variables& view, uint16_t number) {
+    for (const auto& e : efi::boot_entries(view))
+        if (e.number == number) return e.option && classify(*e.option) == Target::cd;
+    return false;
+}
+
+uint16_t virtual_cd_entry(efi::Variables& device, const efi::Variables& base, const device::Mac& mac,
+                          const std::string& image, std::optional<uint16_t> previous) {
+    const auto view = merged(base, device);
+    efi::LoadOption o;
+    o.attributes = efi::kLoadOptionActive;
+    o.description.assign(kVirtualCdTitle.begin(), kVirtualCdTitle.end());
+    auto nodes = nic_path(view, mac);
+    nodes.push_back(DevicePath::ipv4_dhcp_node());
+    nodes.push_back(DevicePath::uri_node(image));
+    o.paths.push_back(DevicePath(std::move(nodes)));
+    uint16_t num;
+    if (previous &&
+        (is_virtual_cd_entry(view, *previous) || !view.find(efi::guids::kGlobal, efi::boot_var_name(*previous))))
+        num = *previous;
+    else
+        num = unused_number(view);
+    efi::set_boot_entry(device, num, o);
+    return num;
 }
 
 std::vector<const efi::SettingDef*> bios_settings() {

@@ -18,12 +18,17 @@
 namespace mb::redfish::uefi {
 
 // Redfish BootSourceOverrideTarget values that a Pi can honestly do.
-enum class Target { none, pxe, hdd, uefi_http, bios_setup };
+// Cd = the device's virtual CD (VirtualMedia "Cd"): UEFI HTTP boot of the inserted image's URL, which
+// EDK2's HttpBootDxe loads into a RAM disk (RamDiskDxe) and boots like a CD.
+enum class Target { none, pxe, hdd, uefi_http, bios_setup, cd };
 const char* target_name(Target t);
 std::optional<Target> parse_target(std::string_view redfish_name);
 
 // The base variables with the device's merged over them by (GUID, name), as the renderer does.
 efi::Variables merged(const efi::Variables& base, const efi::Variables& device);
+
+// Title of the Boot#### that boots the virtual CD: it tells that option apart from HTTP boot ones.
+inline constexpr std::string_view kVirtualCdTitle = "Virtual CD (mb-redfish)";
 
 // What a load option boots, when recognisable (network: by its device path, whatever the MAC).
 std::optional<Target> classify(const efi::LoadOption& option);
@@ -44,6 +49,14 @@ efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac,
 // written into `device` under the lowest number that neither the view's Boot#### variables nor
 // its BootOrder/BootNext use. Hdd needs an existing disk option (nullopt if none).
 std::optional<uint16_t> entry_for(efi::Variables& device, const efi::Variables& base, Target t, const device::Mac& mac);
+
+// Writes (or re-points) the virtual CD's Boot####: NIC path + IPv4(DHCP) + Uri(image) into
+// `device`, under `previous` when that number is free or already the virtual CD's, else under a new
+// free number. Returns the number.
+uint16_t virtual_cd_entry(efi::Variables& device, const efi::Variables& base, const device::Mac& mac,
+                          const std::string& image, std::optional<uint16_t> previous);
+// Whether Boot#### `number` of the view is the virtual CD's option.
+bool is_virtual_cd_entry(const efi::Variables& view, uint16_t number);
 
 // Bios Attributes: every writable typed RPi setting (common/efi/rpi_settings), its value in the
 // view or the firmware default.
