@@ -197,6 +197,51 @@ poe:
         vars1 = {v["name"]: v for v in json.load(open(fw1))["variables"]}
         if not vars1["BootOrder"]["data"].startswith("0300"):
             fail(f"BootOrder {vars1['BootOrder']}")
+        # virtual media the way Ironic's redfish-virtual-media boot drives sushy: find a CD slot
+        # under the System's managers, insert the ISO URL, boot Cd once; eject at the end
+        from sushy.resources.manager import constants as mgr_cons
+        adm = sushy.Sushy(base + "/redfish/v1", auth=sushy_auth.SessionOrBasicAuth("admin", "admin-pass"),
+                          verify=False)
+        anode = adm.get_system("/redfish/v1/Systems/rpi-01")
+        iso = "http://192.0.2.10:8080/redfish/boot-rpi-01.iso"
+        slots = [vm for m in anode.managers for vm in m.virtual_media.get_members()
+                 if mgr_cons.VirtualMediaType.CD in vm.media_types]
+        if len(slots) != 1 or slots[0].inserted:
+            fail(f"virtual CD slots {[(s.path, s.inserted) for s in slots]}")
+        # Operator lacks ConfigureManager: 403 (sushy 4.3.3 re-authenticates on a 403 and does not
+        # check the retried answer, so it raises nothing; the slot must simply stay empty)
+        try:
+            [vm for m in node.managers for vm in m.virtual_media.get_members()][0].insert_media(iso)
+        except sushy.exceptions.AccessError:
+            pass
+        slots[0].refresh()
+        if slots[0].inserted or slots[0].image:
+            fail("an Operator inserted virtual media")
+        slots[0].insert_media(iso, inserted=True, write_protected=True)
+        slots[0].refresh()
+        if (slots[0].image, slots[0].inserted, slots[0].write_protected) != (iso, True, True):
+            fail(f"inserted read back {slots[0].image} {slots[0].inserted} {slots[0].write_protected}")
+        if sushy.BOOT_SOURCE_TARGET_CD not in anode.get_allowed_system_boot_source_values():
+            fail("Cd not allowed: " + str(anode.get_allowed_system_boot_source_values()))
+        anode.set_system_boot_options(sushy.BOOT_SOURCE_TARGET_CD, enabled=sushy.BOOT_SOURCE_ENABLED_ONCE)
+        anode.refresh()
+        if (anode.boot.target, anode.boot.enabled) != (sushy.BOOT_SOURCE_TARGET_CD, sushy.BOOT_SOURCE_ENABLED_ONCE):
+            fail(f"Cd read back {anode.boot.target} {anode.boot.enabled}")
+        vars1 = {v["name"]: v for v in json.load(open(fw1))["variables"]}
+        cd_var = "Boot%04X" % int.from_bytes(bytes.fromhex(vars1["BootNext"]["data"]), "little")
+        if iso.encode().hex() not in vars1[cd_var]["data"]:
+            fail(f"{cd_var} does not carry the image URL: {vars1[cd_var]}")
+        slots[0].eject_media()
+        slots[0].refresh()
+        anode.refresh()
+        if slots[0].inserted or slots[0].image or anode.boot.target == sushy.BOOT_SOURCE_TARGET_CD:
+            fail(f"after eject: {slots[0].inserted} {slots[0].image} {anode.boot.target}")
+        vars1 = {v["name"]: v for v in json.load(open(fw1))["variables"]}
+        if cd_var in vars1:
+            fail(f"{cd_var} left behind after eject")
+        # the Continuous PXE override set before is back in force
+        node.set_system_boot_options(sushy.BOOT_SOURCE_TARGET_PXE, enabled=sushy.BOOT_SOURCE_ENABLED_CONTINUOUS)
+
         # survives a restart of mb-redfish (state on disk)
         rf.send_signal(signal.SIGTERM)
         rf.wait(timeout=20)

@@ -7,13 +7,6 @@
 # and optionally Redfish-Interop-Validator/ with ironic/redfish-interop-profiles/ (OpenStack Ironic's
 # profile v1.2.0; redfish.md §6.6).
 # Goal: 0 FAIL from all three, except these known Interop-Validator findings, each checked precisely:
-# - BootSourceOverrideTarget lacks `Cd` and there is no VirtualMedia (a Pi has no virtual media,
-#   redfish.md §4.1). It could have it: the Pi UEFI images (v1.38, v1.40) carry HttpBootDxe and
-#   RamDiskDxe, so "Cd" can be a Boot#### with NIC path + IPv4(DHCP) + Uri(<inserted image URL>)
-#   that HTTP-boots the ISO into a RAM disk. Debian's sushy 4.3.3 finds VirtualMedia only under
-#   Managers, so that needs a Manager per Pi (or /Systems/{id}/VirtualMedia for newer sushy),
-#   InsertMedia/EjectMedia kept in state/redfish/devices/<mac>.json, and an e2e boot of a small
-#   ISO under AAVMF (same drivers). Until then `Cd` is not advertised;
 # - IndicatorLED absent (Recommended only; the service-level AnyOf check still prints FAIL);
 # - Bios @Redfish.Settings SupportedApplyTimes (MinSupportValues OnReset): for a list-valued property
 #   the validator (2.3.6, interop.py validatePropertyRequirement) recurses into each element under the
@@ -107,10 +100,6 @@ for tr in re.findall(r"<tr>(.*?)</tr>", report, re.S):
 if sum(r[4] == "PASS" for r in rows) < 40:
     sys.exit(f"FAIL: only {len(rows)} result rows parsed from {sys.argv[1]}: report format changed?")
 def known(name, expected, value):
-    if name == "BootSourceOverrideTarget.SupportedValues":  # a Pi has no virtual media: Cd only
-        return set(ast.literal_eval(expected)) - set(ast.literal_eval(value)) == {"Cd"}
-    if name == "VirtualMedia.ReadRequirement":  # same reason, the profile's default Mandatory
-        return value == "DNE"
     if name == "Comparison.ComputerSystem.IndicatorLED":  # Recommended; a Pi has no LED we drive
         return value == "['n/a']"
     if name == "SupportedApplyTimes#0.SupportedValues":  # validator limitation on list properties
