@@ -7,18 +7,20 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "support.hpp"
+
 namespace mb::efi::test {
 
-inline std::string fixtures_dir() {
-    const char* env = std::getenv("MB_FIXTURES");
-    return env && *env ? env : MB_FIXTURES;
-}
+using mb::test::fixtures_dir;
 
+// The file's bytes; throws (failing the test case with the path) when it cannot be opened.
 inline std::vector<uint8_t> read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 

@@ -7,13 +7,13 @@
 #include "core/error.hpp"
 #include "dhcp/packet.hpp"
 #include "pcap/pcap.hpp"
+#include "support.hpp"
 
 using namespace mb::pcap;
 
 namespace {
 std::string fixture(const char* name) {
-    const char* env = std::getenv("MB_FIXTURES");
-    return std::string(env && *env ? env : MB_FIXTURES) + "/pcap/" + name;
+    return mb::test::fixtures_dir() + "/pcap/" + name;
 }
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 namespace mb::test {
@@ -31,9 +32,15 @@ private:
     std::filesystem::path path_;
 };
 
+// The shared fixtures (../shared/fixtures beside the checkout, or $MB_FIXTURES); a test that needs
+// them fails with this message, not with a crash on an empty read, when they are not there.
 inline std::string fixtures_dir() {
-    if (const char* env = std::getenv("MB_FIXTURES"); env && *env) return env;
-    return MB_FIXTURES;
+    const char* env = std::getenv("MB_FIXTURES");
+    std::string dir = env && *env ? env : MB_FIXTURES;
+    if (!std::filesystem::is_directory(dir + "/efi"))
+        throw std::runtime_error("test fixtures missing: no " + dir +
+                                 "/efi (the tests read ../shared/fixtures beside the checkout, or $MB_FIXTURES)");
+    return dir;
 }
 
 }  // namespace mb::test
