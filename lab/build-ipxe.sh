@@ -66,6 +66,14 @@ if complete "$OUT"; then
 fi
 
 WORK=$MB_LAB_CACHE/ipxe/src-$VERSION
+# A mirror without the source tarball fails the same way for a while: remember that for an hour so
+# each e2e test does not pay the download attempt again (MB_LAB_REFRESH=1 retries at once).
+UNAVAILABLE=$MB_LAB_CACHE/ipxe/unavailable-$VERSION
+if [ ! -d "$WORK/src" ] && [ -z "${MB_IPXE_GIT:-}" ] && [ "${MB_LAB_REFRESH:-0}" != 1 ] &&
+    [ -n "$(find "$UNAVAILABLE" -mmin -60 2>/dev/null)" ]; then
+    cat "$UNAVAILABLE" >&2
+    lab_die "apt-get source ipxe failed less than an hour ago (see above); set MB_IPXE_GIT=<iPXE git dir> to build upstream commit $UPSTREAM_COMMIT instead"
+fi
 if [ ! -d "$WORK/src" ]; then
     rm -rf "$WORK.tmp" && mkdir -p "$WORK.tmp"
     if (cd "$WORK.tmp" && apt-get source -q -o APT::Sandbox::User=root "ipxe=$VERSION" >"$WORK.tmp.log" 2>&1); then
@@ -79,9 +87,10 @@ if [ ! -d "$WORK/src" ]; then
         mv "$WORK.tmp/src-tree" "$WORK"
     else
         cat "$WORK.tmp.log" >&2
+        grep '^E:' "$WORK.tmp.log" > "$UNAVAILABLE" || cp "$WORK.tmp.log" "$UNAVAILABLE"
         lab_die "apt-get source ipxe failed; set MB_IPXE_GIT=<iPXE git dir> to build upstream commit $UPSTREAM_COMMIT instead"
     fi
-    rm -rf "$WORK.tmp" "$WORK.tmp.log"
+    rm -rf "$WORK.tmp" "$WORK.tmp.log" "$UNAVAILABLE"
 fi
 printf '%s\n' "$SCRIPT" > "$WORK/src/metal-boot.ipxe"
 mkdir -p "$WORK/src/config/local"
