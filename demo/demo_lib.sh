@@ -172,6 +172,37 @@ demo_boot_override() {
     demo_power "$name" ForceOff; demo_wait_power "$name" Off
 }
 
+# Redfish virtual media on an arm64 VM: InsertMedia of an ISO URL on its BMC Manager, boot override
+# Cd once, power on: EDK2 HTTP-boots the ISO into a RAM disk and boots it like a CD; then eject.
+demo_virtual_media() {
+    local name=$1 mac=$2 iso url cd
+    cd=/redfish/v1/Managers/$name/VirtualMedia/Cd
+    if [ "$DEMO_REDFISH" != 1 ]; then warn "needs mb-redfish; skipped"; return; fi
+    iso=$(bash "$SRC/lab/iso.sh" 2>"$LAB_DIR/logs/iso.log") || { warn "lab/iso.sh could not build the ISO (logs/iso.log); skipped"; return; }
+    mkdir -p "$TREE/http/vmedia"
+    cp "$iso" "$TREE/http/vmedia/$name.iso"
+    url=http://$MB_LAB_SRV_IP:$MB_LAB_HTTP_PORT/vmedia/$name.iso
+    say "an ISO (El Torito EFI: GRUB + kernel + initrd, lab/iso.sh) served by mb-http at $url"
+    cmd "curl -sk -u $MB_LAB_REDFISH_USER:*** -X POST $(lab_rf_url "$cd/Actions/VirtualMedia.InsertMedia") -d '{\"Image\":\"$url\"}'"
+    lab_rf POST "$cd/Actions/VirtualMedia.InsertMedia" "{\"Image\": \"$url\"}" >/dev/null
+    say "→ HTTP $LAB_RF_STATUS; $cd: Inserted $(lab_rf_get_field "$cd" Inserted), ImageName $(lab_rf_get_field "$cd" ImageName)"
+    cmd "curl -sk -u $MB_LAB_REDFISH_USER:*** -X PATCH $(lab_rf_url "/redfish/v1/Systems/$name") -d '{\"Boot\":{\"BootSourceOverrideTarget\":\"Cd\",\"BootSourceOverrideEnabled\":\"Once\"}}'"
+    lab_rf PATCH "/redfish/v1/Systems/$name" '{"Boot": {"BootSourceOverrideTarget": "Cd", "BootSourceOverrideEnabled": "Once"}}' >/dev/null
+    say "→ HTTP $LAB_RF_STATUS; the option mb-redfish wrote into firmware/$(lab_dashed "$mac").json:"
+    cmd "mb-efivars --root tree boot list --device $mac"
+    "$MB_BIN/mb-efivars" --root "$TREE" boot list --device "$mac" 2>&1 | grep -E 'BootNext|Virtual CD' | cut -c1-150 | sed 's/^/     /'
+    demo_power "$name" On
+    if demo_wait_marker "$name" "MB-LAB-MARKER payload up.*mb\.vmedia"; then
+        say "$name booted from the virtual CD in $(cat "$LAB_DIR/run/$name.marker-secs")s (serial console):"
+        grep -a -E 'BdsDxe: loading|virtual CD\): booting|MB-LAB-MARKER payload up' "$LAB_DIR/logs/$name.serial.log" | tr -d '\r' |
+            sed 's/\x1b\[[0-9;=]*[a-zA-Z]//g; s/.*BdsDxe/BdsDxe/' | cut -c1-150 | sed 's/^/     /'
+    fi
+    cmd "curl -sk -u $MB_LAB_REDFISH_USER:*** -X POST $(lab_rf_url "$cd/Actions/VirtualMedia.EjectMedia")"
+    lab_rf POST "$cd/Actions/VirtualMedia.EjectMedia" >/dev/null
+    say "→ HTTP $LAB_RF_STATUS; Boot: target $(lab_rf_get_field "/redfish/v1/Systems/$name" Boot.BootSourceOverrideTarget)"
+    demo_power "$name" ForceOff; demo_wait_power "$name" Off
+}
+
 # Variable-level difference of two varstores/JSON files (mb-efivars diff; plain diff as fallback).
 demo_diff_vars() {
     if [ -x "$MB_BIN/mb-efivars" ] && "$MB_BIN/mb-efivars" --help 2>&1 | grep -qE '^\s+diff\b'; then

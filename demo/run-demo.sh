@@ -54,6 +54,9 @@ demo_wait_marker node-arm64 "MB-LAB-MARKER holding" && say "node-arm64 is back: 
 step "Redfish boot override: PXE, Once → firmware/<mac>.json → the VM's rendered UEFI varstore"
 demo_boot_override node-arm64 52:54:00:6d:62:02
 
+step "Redfish virtual media: an ISO URL as node-arm64's CD, boot override Cd once (UEFI HTTP boot into a RAM disk)"
+demo_virtual_media node-arm64 52:54:00:6d:62:02
+
 step "Done"
 demo_summary "$T_START"
 lab_pass_keep
