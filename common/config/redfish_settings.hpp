@@ -33,6 +33,7 @@ struct RedfishSettings {
     bool http_credentials = false;
     uint32_t max_body = 65536;
     std::string manager_id = "mb-redfish";
+    std::string virtual_media_ca;
 
     template <class V>
     void visit(V& v) {
@@ -47,6 +48,9 @@ struct RedfishSettings {
                 "Accept Basic credentials and session creation on the plain-HTTP port (development only).");
         v.field("max_body", max_body, "Largest request body accepted, in bytes (413 above).", Range{1024, 16777216});
         v.field("manager_id", manager_id, "Id of the Manager resource (/redfish/v1/Managers/<id>).");
+        v.field("virtual_media_ca", virtual_media_ca,
+                "PEM file of the CA certificates a device's UEFI is to trust for https:// virtual media images "
+                "(written into its TlsCaCertificate variable); empty: only http:// images.");
     }
 };
 

@@ -1,5 +1,6 @@
 #include "inventory/inventory.hpp"
 
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 
@@ -70,47 +71,10 @@ nlohmann::ordered_json stored_document(const Inspection& in, const device::Mac& 
     return doc;
 }
 
-std::optional<std::string> base64_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
-    uint32_t acc = 0;
-    int bits = 0;
-    bool padding = false;
-    for (char c : text) {
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '+')
-            v = 62;
-        else if (c == '/')
-            v = 63;
-        else if (c == '=') {
-            padding = true;
-            continue;
-        } else if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-            continue;
-        else
-            return std::nullopt;
-        if (padding) return std::nullopt;  // data after '='
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xff);
-        }
-    }
-    if (bits >= 6) return std::nullopt;  // a lone trailing character
-    return out;
-}
-
 std::optional<std::string> decoded_logs(const Inspection& in) {
     const auto* logs = member(in.body, "logs");
     if (!logs || !logs->is_string()) return std::nullopt;
-    return base64_decode(logs->get_ref<const std::string&>());
+    return mb::base64_decode(logs->get_ref<const std::string&>());
 }
 
 nlohmann::ordered_json summary(const nlohmann::json& stored) {
@@ -128,17 +92,20 @@ nlohmann::ordered_json summary(const nlohmann::json& stored) {
     }
     s["cpus"] = cpu.is_object() && cpu.contains("count") ? cpu["count"] : nlohmann::json(nullptr);
     s["architecture"] = cpu.is_object() && cpu.contains("architecture") ? cpu["architecture"] : nlohmann::json(nullptr);
-    s["memory_mb"] = memory.is_object() && memory.contains("physical_mb") ? memory["physical_mb"] : nlohmann::json(nullptr);
+    s["memory_mb"] =
+        memory.is_object() && memory.contains("physical_mb") ? memory["physical_mb"] : nlohmann::json(nullptr);
     uint64_t total = 0;
     size_t count = 0;
     if (disks.is_array())
         for (const auto& d : disks) {
             ++count;
-            if (d.is_object() && d.contains("size") && d["size"].is_number_unsigned()) total += d["size"].get<uint64_t>();
+            if (d.is_object() && d.contains("size") && d["size"].is_number_unsigned())
+                total += d["size"].get<uint64_t>();
         }
     s["disks"] = count;
     s["disk_bytes"] = total;
-    s["pxe_interface"] = boot.is_object() && boot.contains("pxe_interface") ? boot["pxe_interface"] : nlohmann::json(nullptr);
+    s["pxe_interface"] =
+        boot.is_object() && boot.contains("pxe_interface") ? boot["pxe_interface"] : nlohmann::json(nullptr);
     return s;
 }
 

@@ -36,7 +36,4 @@ std::optional<std::string> decoded_logs(const Inspection& inspection);
 // bytes, architecture, pxe interface.
 nlohmann::ordered_json summary(const nlohmann::json& stored);
 
-// Standard base64 (RFC 4648, padding optional, whitespace ignored); nullopt on other characters.
-std::optional<std::string> base64_decode(std::string_view text);
-
 }  // namespace mb::inventory

@@ -36,6 +36,8 @@ struct ServiceConfig {
     std::string service_uuid;  // ServiceRoot.UUID
     std::string manager_id = "mb-redfish";
     bool allow_credentials_over_http = false;  // accept Basic/session creation on plain HTTP
+    // TlsCaCertificate data (efi/tls_ca.hpp) for https:// virtual media; empty: only http://.
+    std::vector<uint8_t> virtual_media_ca;
 };
 
 // Constant-time check of a password against a stored plain text or crypt(3) hash.
@@ -100,6 +102,8 @@ public:
 
     Backend& backend() { return backend_; }
     const ServiceConfig& config() const { return config_; }
+    // A reload's new redfish.virtual_media_ca (the I/O thread only).
+    void set_virtual_media_ca(std::vector<uint8_t> data) { config_.virtual_media_ca = std::move(data); }
 
     // Devices by System Id (refreshed on each request when the backend's list changed).
     const DeviceInfo* find_device(std::string_view id) const;

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "efi/boot.hpp"
+#include "efi/tls_ca.hpp"
 #include "redfish/boot_override.hpp"
 #include "redfish/service.hpp"
 #include "redfish/uefi_vars.hpp"
@@ -30,6 +31,22 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
                return a == std::tolower(static_cast<unsigned char>(b));
            });
+}
+
+// Writes (non-empty `data`) or removes the TlsCaCertificate variable this slot wrote.
+void set_tls_ca(efi::Variables& device, json& slot_state, const std::vector<uint8_t>& data) {
+    if (!data.empty()) {
+        efi::Variable v;
+        v.guid = efi::kTlsCaCertificateGuid;
+        v.name = std::u16string(efi::kTlsCaCertificateName);
+        v.attr = 0x3;  // NON_VOLATILE | BOOTSERVICE_ACCESS, as EDK2's TLS configuration page stores it
+        v.data = data;
+        device.set(v);
+        slot_state["tls_ca"] = true;
+    } else if (slot_state.value("tls_ca", false)) {
+        device.erase(efi::kTlsCaCertificateGuid, efi::kTlsCaCertificateName);
+        slot_state.erase("tls_ca");
+    }
 }
 
 // Removes the virtual CD's Boot#### and a Cd override that points at it.
@@ -60,24 +77,33 @@ VirtualMedia read_virtual_media(const json& state) {
     return m;
 }
 
-std::string image_url_problem(std::string_view url) {
+std::string image_url_problem(std::string_view url, bool https) {
     if (url.empty()) return "the image URL is empty";
     if (url.size() > kMaxImageUrl) return "the image URL is longer than 1024 bytes";
     for (char ch : url) {
         auto c = static_cast<unsigned char>(ch);
         if (c <= 0x20 || c >= 0x7f) return "the image URL has a space, control or non-ASCII character";
     }
-    if (starts_with_ci(url, "https://"))
-        return "https:// images are not supported: the device's firmware would need the server's CA certificate";
-    if (!starts_with_ci(url, "http://")) return "the image URL is not http://";
-    auto host = url.substr(7, url.find_first_of("/?#", 7) - 7);  // npos: to the end
+    size_t scheme = 0;
+    if (starts_with_ci(url, "https://")) {
+        if (!https)
+            return "https:// images need redfish.virtual_media_ca: the CA certificates the device's firmware is to "
+                   "trust";
+        scheme = 8;
+    } else if (starts_with_ci(url, "http://")) {
+        scheme = 7;
+    } else {
+        return https ? "the image URL is not http:// or https://" : "the image URL is not http://";
+    }
+    auto host = url.substr(scheme, url.find_first_of("/?#", scheme) - scheme);  // npos: to the end
     if (host.empty() || host.front() == ':' || host.find('@') != std::string_view::npos)
         return "the image URL has no host (or has user information, which UEFI HTTP boot cannot send)";
     return "";
 }
 
 bool insert_media(Reply& r, const nlohmann::ordered_json& params, efi::Variables& device, const efi::Variables& base,
-                  json& state, const device::Mac& mac) {
+                  json& state, const device::Mac& mac, const std::vector<uint8_t>& tls_ca) {
+    const bool https_ok = !tls_ca.empty();
     std::optional<std::string> image, protocol;
     bool inserted = true;
     for (auto it = params.begin(); it != params.end(); ++it) {
@@ -102,7 +128,7 @@ bool insert_media(Reply& r, const nlohmann::ordered_json& params, efi::Variables
             }
         } else if (key == "TransferProtocolType") {
             if (!v.is_string()) return type_error();
-            if (v.get<std::string>() != "HTTP") {
+            if (v.get<std::string>() != "HTTP" && !(https_ok && v.get<std::string>() == "HTTPS")) {
                 messages::action_parameter_value_not_in_list(r, v.get<std::string>(), key, kInsert);
                 return false;
             }
@@ -129,9 +155,15 @@ bool insert_media(Reply& r, const nlohmann::ordered_json& params, efi::Variables
         messages::action_parameter_missing(r, kInsert, "Image");
         return false;
     }
-    // "Image" may omit the scheme when TransferProtocolType names it.
-    if (protocol && image->find("://") == std::string::npos) *image = "http://" + *image;
-    if (auto problem = image_url_problem(*image); !problem.empty()) {
+    // "Image" may omit the scheme when TransferProtocolType names it; when both are given they agree.
+    if (protocol && image->find("://") == std::string::npos)
+        *image = (*protocol == "HTTPS" ? "https://" : "http://") + *image;
+    const bool is_https = starts_with_ci(*image, "https://");
+    if (protocol && (*protocol == "HTTPS") != is_https) {
+        messages::action_parameter_value_conflict(r, "TransferProtocolType", *protocol);
+        return false;
+    }
+    if (auto problem = image_url_problem(*image, https_ok); !problem.empty()) {
         if (problem.rfind("https", 0) == 0)
             messages::action_parameter_value_conflict(r, "Image", *image);
         else
@@ -139,12 +171,15 @@ bool insert_media(Reply& r, const nlohmann::ordered_json& params, efi::Variables
         r.body["error"]["@Message.ExtendedInfo"][0]["Resolution"] = problem;
         return false;
     }
+    for (size_t i = 0; i < image->find("://"); ++i)  // the scheme in lower case, as EDK2 compares it
+        (*image)[i] = static_cast<char>(std::tolower(static_cast<unsigned char>((*image)[i])));
     efi::Variables fw = device;
     json st = state.is_object() ? state : json::object();
     auto& s = slot(st);
     s["image"] = *image;
     s["inserted"] = inserted;
     s["write_protected"] = true;
+    set_tls_ca(fw, s, is_https && inserted ? tls_ca : std::vector<uint8_t>{});
     if (!inserted) {
         detach(fw, base, st);
     } else if (s.contains("entry") && s["entry"].is_number_unsigned()) {
@@ -166,6 +201,7 @@ bool eject_media(Reply& r, const nlohmann::ordered_json& params, efi::Variables&
     json st = state.is_object() ? state : json::object();
     detach(fw, base, st);
     auto& s = slot(st);
+    set_tls_ca(fw, s, {});
     s.erase("image");
     s["inserted"] = false;
     device = std::move(fw);

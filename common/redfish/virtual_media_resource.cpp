@@ -49,14 +49,17 @@ void get_slot(Context& c, Reply& r, const Place& p, const DeviceInfo& d) {
     b["Inserted"] = m.inserted;
     b["WriteProtected"] = true;
     b["TransferMethod"] = "Stream";
-    b["TransferProtocolType"] = m.image.empty() ? ojson(nullptr) : ojson("HTTP");
+    const bool https = m.image.rfind("https://", 0) == 0;
+    b["TransferProtocolType"] = m.image.empty() ? ojson(nullptr) : ojson(https ? "HTTPS" : "HTTP");
     b["EjectPolicy"] = "Persistent";
     b["Status"] = {{"State", m.inserted ? "Enabled" : "Disabled"}, {"Health", "OK"}};
-    b["Actions"] = {{"#VirtualMedia.InsertMedia",
-                     {{"target", uri + "/Actions/VirtualMedia.InsertMedia"},
-                      {"TransferProtocolType@Redfish.AllowableValues", ojson::array({"HTTP"})},
-                      {"TransferMethod@Redfish.AllowableValues", ojson::array({"Stream"})}}},
-                    {"#VirtualMedia.EjectMedia", {{"target", uri + "/Actions/VirtualMedia.EjectMedia"}}}};
+    b["Actions"] = {
+        {"#VirtualMedia.InsertMedia",
+         {{"target", uri + "/Actions/VirtualMedia.InsertMedia"},
+          {"TransferProtocolType@Redfish.AllowableValues",
+           c.service.config().virtual_media_ca.empty() ? ojson::array({"HTTP"}) : ojson::array({"HTTP", "HTTPS"})},
+          {"TransferMethod@Redfish.AllowableValues", ojson::array({"Stream"})}}},
+        {"#VirtualMedia.EjectMedia", {{"target", uri + "/Actions/VirtualMedia.EjectMedia"}}}};
 }
 
 void media_action(Context& c, Reply& r, const Place& p, bool insert) {
@@ -69,7 +72,8 @@ void media_action(Context& c, Reply& r, const Place& p, bool insert) {
     bool ok = false;
     backend.edit_firmware(d->mac, [&](efi::Variables& fw) {
         auto before = fw;
-        ok = insert ? insert_media(r, c.body, fw, base, st, d->mac) : eject_media(r, c.body, fw, base, st);
+        ok = insert ? insert_media(r, c.body, fw, base, st, d->mac, c.service.config().virtual_media_ca)
+                    : eject_media(r, c.body, fw, base, st);
         return ok && fw != before;
     });
     if (!ok) return;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bootlog/bootlog.hpp"
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "inventory/inventory.hpp"
 
@@ -56,14 +57,14 @@ TEST_CASE("stored document and summary", "[inventory]") {
 }
 
 TEST_CASE("base64", "[inventory]") {
-    CHECK(base64_decode("") == std::optional<std::string>(""));
-    CHECK(base64_decode("Zg==") == std::optional<std::string>("f"));
-    CHECK(base64_decode("Zm8=") == std::optional<std::string>("fo"));
-    CHECK(base64_decode("Zm9v") == std::optional<std::string>("foo"));
-    CHECK(base64_decode("Zm9v\nYmFy") == std::optional<std::string>("foobar"));
-    CHECK_FALSE(base64_decode("Zm9v!"));
-    CHECK_FALSE(base64_decode("Zg==Zg"));
-    CHECK_FALSE(base64_decode("Z"));
+    CHECK(mb::base64_decode("") == std::optional<std::string>(""));
+    CHECK(mb::base64_decode("Zg==") == std::optional<std::string>("f"));
+    CHECK(mb::base64_decode("Zm8=") == std::optional<std::string>("fo"));
+    CHECK(mb::base64_decode("Zm9v") == std::optional<std::string>("foo"));
+    CHECK(mb::base64_decode("Zm9v\nYmFy") == std::optional<std::string>("foobar"));
+    CHECK_FALSE(mb::base64_decode("Zm9v!"));
+    CHECK_FALSE(mb::base64_decode("Zg==Zg"));
+    CHECK_FALSE(mb::base64_decode("Z"));
 }
 
 TEST_CASE("boot logs: leases and datagrams", "[bootlog]") {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "efi/boot.hpp"
+#include "efi/tls_ca.hpp"
 #include "redfish/uefi_vars.hpp"
 #include "redfish/virtual_media.hpp"
 #include "redfish_harness.hpp"
@@ -190,9 +191,63 @@ TEST_CASE("image_url_problem accepts what UEFI HTTP boot can fetch", "[redfish][
     CHECK(image_url_problem("http://10.0.0.1/boot.iso") == "");
     CHECK(image_url_problem("HTTP://host:8080/a/b.iso?x=y#z") == "");
     CHECK(image_url_problem("http://[fd00::1]/boot.iso") == "");
+    CHECK(!image_url_problem("https://h/boot.iso").empty());
+    CHECK(image_url_problem("https://h/boot.iso", true) == "");
+    CHECK(!image_url_problem("https:///boot.iso", true).empty());
     CHECK(!image_url_problem("").empty());
     CHECK(!image_url_problem("http://").empty());
     CHECK(!image_url_problem("http://:80/x.iso").empty());
     CHECK(!image_url_problem("http://h/\x01.iso").empty());
     CHECK(!image_url_problem("http://h/\xc3\xa9.iso").empty());
+}
+
+TEST_CASE("virtual CD over https: only with CA certificates, which go into TlsCaCertificate", "[redfish][vmedia]") {
+    Harness h;
+    auto& fw = h.backend.firmware["d8-3a-dd-5a-44-0c"];
+    const std::string secure = "https://ironic.example:6183/redfish/boot-1234.iso";
+    auto has_ca = [&] { return fw.find(mb::efi::kTlsCaCertificateGuid, mb::efi::kTlsCaCertificateName) != nullptr; };
+    // without redfish.virtual_media_ca: refused, and the slot offers HTTP only
+    auto r = insert(h, json{{"Image", secure}}.dump());
+    CHECK(r.status == 400);
+    CHECK(resolution(r).find("redfish.virtual_media_ca") != std::string::npos);
+    CHECK(Harness::body(h.req(
+              "GET", kCd))["Actions"]["#VirtualMedia.InsertMedia"]["TransferProtocolType@Redfish.AllowableValues"] ==
+          json::array({"HTTP"}));
+    CHECK(insert(h, R"({"Image": "http://h/x.iso", "TransferProtocolType": "HTTPS"})").status == 400);
+
+    const std::vector<uint8_t> ca = {0xa1, 0x59, 0xc0, 0xa5, 1, 2, 3};  // stands in for the signature lists
+    h.service->set_virtual_media_ca(ca);
+    CHECK(Harness::body(h.req(
+              "GET", kCd))["Actions"]["#VirtualMedia.InsertMedia"]["TransferProtocolType@Redfish.AllowableValues"] ==
+          json::array({"HTTP", "HTTPS"}));
+    // the scheme and TransferProtocolType must agree
+    r = insert(h, json{{"Image", secure}, {"TransferProtocolType", "HTTP"}}.dump());
+    CHECK(r.status == 400);
+    CHECK(error_id(r) == "Base.1.19.ActionParameterValueConflict");
+    CHECK(!has_ca());
+    REQUIRE(insert(h, json{{"Image", "HTTPS://ironic.example:6183/redfish/boot-1234.iso"}}.dump()).status == 204);
+    auto cd = Harness::body(h.req("GET", kCd));
+    CHECK(cd["Image"] == secure);  // scheme in lower case
+    CHECK(cd["TransferProtocolType"] == "HTTPS");
+    REQUIRE(has_ca());
+    const auto* v = fw.find(mb::efi::kTlsCaCertificateGuid, mb::efi::kTlsCaCertificateName);
+    CHECK(v->data == ca);
+    CHECK(v->attr == 0x3);
+    REQUIRE(h.req("PATCH", kSys, R"({"Boot":{"BootSourceOverrideTarget":"Cd","BootSourceOverrideEnabled":"Once"}})")
+                .status == 204);
+    auto next = mb::efi::boot_next(fw);
+    REQUIRE(next);
+    auto entries = mb::efi::boot_entries(fw);
+    auto e = std::find_if(entries.begin(), entries.end(), [&](auto& x) { return x.number == *next; });
+    REQUIRE(e != entries.end());
+    CHECK(e->option->path_text().find("/Uri(" + secure + ")") != std::string::npos);
+    // an http image afterwards drops the CA again; so does an eject
+    REQUIRE(insert(h, json{{"Image", kImage}}.dump()).status == 204);
+    CHECK(!has_ca());
+    REQUIRE(insert(h, json{{"Image", "ironic.example/x.iso"}, {"TransferProtocolType", "HTTPS"}}.dump()).status == 204);
+    CHECK(Harness::body(h.req("GET", kCd))["Image"] == "https://ironic.example/x.iso");
+    CHECK(has_ca());
+    REQUIRE(h.req("POST", kCd + "/Actions/VirtualMedia.EjectMedia", "").status == 204);
+    CHECK(!has_ca());
+    CHECK(!mb::efi::boot_next(fw));
 }

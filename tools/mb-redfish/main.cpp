@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <boost/asio/io_context.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "cli/tool.hpp"
@@ -12,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "daemon/daemon.hpp"
+#include "efi/tls_ca.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/tls_cert.hpp"
@@ -33,6 +35,23 @@ std::string random_uuid() {
                        h.substr(20));
 }
 
+// TlsCaCertificate data from redfish.virtual_media_ca (empty when unset); throws naming the file.
+std::vector<uint8_t> virtual_media_ca(const mb::config::Snapshot& snap) {
+    const auto& file = snap.settings.redfish.virtual_media_ca;
+    if (file.empty()) return {};
+    auto path = snap.tree.resolve(file);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw mb::config_error(fmt::format("redfish.virtual_media_ca: cannot read {}", path.string()));
+    std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+        auto certs = mb::efi::pem_certificates(pem, path.string());
+        mb::log::info("virtual media: {} CA certificate(s) from {} for https:// images", certs.size(), path.string());
+        return mb::efi::tls_ca_signature_lists(certs);
+    } catch (const mb::Error& e) {
+        throw mb::config_error(fmt::format("redfish.virtual_media_ca: {}", e.what()));
+    }
+}
+
 ServiceConfig service_config(const mb::config::Snapshot& snap, mb::redfish::Backend& backend) {
     const auto& s = snap.settings.redfish;
     ServiceConfig c;
@@ -41,6 +60,7 @@ ServiceConfig service_config(const mb::config::Snapshot& snap, mb::redfish::Back
     c.max_body = s.max_body;
     c.manager_id = s.manager_id;
     c.allow_credentials_over_http = s.http_credentials;
+    c.virtual_media_ca = virtual_media_ca(snap);
     auto st = backend.load_service_state();
     if (!st.is_object()) st = nlohmann::json::object();
     if (!st.contains("UUID") || !st["UUID"].is_string()) {
@@ -101,6 +121,11 @@ int serve(mb::cli::GlobalOptions& g) {
     d.status(fmt::format("serving {} devices", snap->devices.size()));
     d.on_reload([&](const mb::daemon::Snapshot& next) {
         backend.set_snapshot(next);
+        try {
+            service->set_virtual_media_ca(virtual_media_ca(*next));
+        } catch (const mb::Error& e) {
+            mb::log::error("{} (the previous CA certificates stay in force)", e.what());
+        }
         mb::log::info("reloaded: {} devices", next->devices.size());
         d.status(fmt::format("serving {} devices", next->devices.size()));
     });
