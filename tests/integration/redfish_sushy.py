@@ -13,8 +13,10 @@ import signal
 import socket
 import subprocess
 import sys
+import struct
 import tempfile
 import time
+import uuid
 
 SRC = os.environ["MB_SOURCE_DIR"]
 FIX = os.environ["MB_FIXTURES"]
@@ -81,10 +83,16 @@ pass_persist .1.3.6.1.2.1.105 {SRC}/tests/integration/poe_pse_emu
         vm_state = os.path.join(lab, "vm-power")
         with open(vm_state, "w") as f:
             f.write("off\n")
+        # the CA a device's UEFI is to trust for https:// virtual media (redfish.virtual_media_ca)
+        ca_pem = os.path.join(lab, "vmedia-ca.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                        os.path.join(lab, "vmedia-ca.key"), "-out", ca_pem, "-days", "2", "-subj",
+                        "/CN=Metal Boot test CA"], check=True, capture_output=True)
         with open(os.path.join(root, "metal-boot.yaml"), "w") as f:
             f.write(f"""redfish:
   address: 127.0.0.1
   port: {https_port}
+  virtual_media_ca: {ca_pem}
   users:
     - {{name: ironic, password: ir0nic-pass, role: Operator}}
     - {{name: viewer, password: view-pass, role: ReadOnly}}
@@ -239,6 +247,29 @@ poe:
         vars1 = {v["name"]: v for v in json.load(open(fw1))["variables"]}
         if cd_var in vars1:
             fail(f"{cd_var} left behind after eject")
+        # https:// images: the CA goes into TlsCaCertificate as EDK2's HttpDxe reads it (an
+        # EFI_SIGNATURE_LIST per certificate, type X.509, no header); the DER must parse back to the CA
+        from cryptography import x509
+        siso = "https://192.0.2.10:6183/redfish/boot-rpi-01.iso"
+        slots[0].insert_media(siso)
+        slots[0].refresh()
+        if (slots[0].image, slots[0].json.get("TransferProtocolType")) != (siso, "HTTPS"):
+            fail(f"https image read back {slots[0].image} {slots[0].json.get('TransferProtocolType')}")
+        vars1 = {v["name"]: v for v in json.load(open(fw1))["variables"]}
+        if "TlsCaCertificate" not in vars1 or vars1["TlsCaCertificate"]["guid"] != "fd2340d0-3dab-4349-a6c7-3b4f12b56a87":
+            fail("no TlsCaCertificate variable after an https InsertMedia")
+        blob = bytes.fromhex(vars1["TlsCaCertificate"]["data"])
+        sig_type = str(uuid.UUID(bytes_le=blob[:16]))
+        list_size, header_size, sig_size = struct.unpack_from("<III", blob, 16)
+        der = blob[28 + 16:28 + sig_size]
+        ca = x509.load_pem_x509_certificate(open(ca_pem, "rb").read())
+        if (sig_type, list_size, header_size, len(blob)) != ("a5c059a1-94e4-4aa7-87b5-ab155c2bf072", 28 + sig_size, 0,
+                                                             list_size) or x509.load_der_x509_certificate(der) != ca:
+            fail(f"TlsCaCertificate is not one X.509 signature list of the CA: {sig_type} {list_size} {header_size}")
+        slots[0].eject_media()
+        vars1 = {v["name"]: v for v in json.load(open(fw1))["variables"]}
+        if "TlsCaCertificate" in vars1:
+            fail("TlsCaCertificate left behind after eject")
         # the Continuous PXE override set before is back in force
         node.set_system_boot_options(sushy.BOOT_SOURCE_TARGET_PXE, enabled=sushy.BOOT_SOURCE_ENABLED_CONTINUOUS)
 
@@ -323,6 +354,17 @@ poe:
             fail("session DELETE")
         if curl("GET", "/redfish/v1/Managers", None, None, tok)[0] != 401:
             fail("deleted session still valid")
+        # a malformed redfish.virtual_media_ca stops the service at start: exit 78 naming the file
+        root2 = os.path.join(lab, "root2")
+        os.makedirs(os.path.join(root2, "devices"))
+        bad_ca = os.path.join(lab, "bad-ca.pem")
+        with open(bad_ca, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n")
+        with open(os.path.join(root2, "metal-boot.yaml"), "w") as f:
+            f.write(f"redfish:\n  address: 127.0.0.1\n  port: {free_port()}\n  virtual_media_ca: {bad_ca}\n")
+        bad = subprocess.run([tool("mb-redfish"), "--root", root2, "serve"], capture_output=True, text=True, timeout=20)
+        if bad.returncode != 78 or bad_ca not in bad.stderr or "certificate 1" not in bad.stderr:
+            fail(f"bad virtual_media_ca: rc {bad.returncode}, stderr {bad.stderr[-300:]!r}")
         print("PASS: mb-redfish with sushy (SNMP PSE and command driver), bad input")
         return 0
     finally:
