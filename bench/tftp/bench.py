@@ -12,6 +12,9 @@ dnsmasq can have port 69 and nothing else on the machine sees the traffic. Needs
   3. Server capacity: N (default 8) atftp clients at once, each downloading the 50 MiB file with
      windowsize 4: aggregate MB/s (N x size / time until the last one finished) and the server's
      CPU seconds per GB sent. This measures the server rather than one client's lock-step speed.
+     The clients run at nice 10 (--capacity-nice): in a lab they are other machines; at equal
+     priority, 8 client processes would get 8 of every 9 CFS shares of this machine's CPUs and a
+     single-threaded server could use at most 1/9 of the CPU time while all of them are runnable.
   4. Memory per live transfer of mb-tftp (RSS growth with 500 transfers held open).
   Also, for the lock-step atftp cases: server CPU (user + system, children included) per DATA block.
 Prints median times with [min-max] over the runs, the load average per case, and ratios of the
@@ -319,9 +322,9 @@ class CpuMeter:
         return total
 
 
-def capacity_run(port, remote, n, work, source):
-    """N atftp clients (windowsize 4) started together. Returns (seconds until the last finished,
-    downloads that failed or differ, client CPU seconds)."""
+def capacity_run(port, remote, n, work, source, nice):
+    """N atftp clients (windowsize 4) started together, at niceness `nice`. Returns (seconds until
+    the last finished, downloads that failed or differ, client CPU seconds)."""
     outs = [os.path.join(work, f"capacity{i}.bin") for i in range(n)]
     for o in outs:
         if os.path.exists(o):
@@ -330,7 +333,8 @@ def capacity_run(port, remote, n, work, source):
     t0 = time.monotonic()
     procs = [subprocess.Popen(["atftp", "--option", "blksize 1468", "--option", "tsize", "--option", "windowsize 4",
                                "-g", "-r", remote, "-l", o, "127.0.0.1", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for o in outs]
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=(lambda: os.nice(nice)) if nice else None) for o in outs]
     limits = [threading.Timer(180, p.kill) for p in procs]
     for t in limits:
         t.start()
@@ -444,11 +448,13 @@ def main_in_ns(args):
             cap_cpu = {name: [] for name in names}
             cap_client = {name: [] for name in names}
             cap_failed = {name: 0 for name in names}
+            cap_busy = {name: [] for name in names}
             for r in range(max(1, args.runs // 2)):
                 for name in names[r % len(names):] + names[:r % len(names)]:
                     proc, port = servers[name]
                     meter = CpuMeter(proc.pid, children=name == "tftpd-hpa").start()
-                    dt, failed, client_cpu = capacity_run(port, remote, args.capacity, work, source)
+                    dt, failed, client_cpu = capacity_run(port, remote, args.capacity, work, source,
+                                                          args.capacity_nice)
                     server_cpu = meter.stop()
                     cap_failed[name] += failed
                     if failed:
@@ -457,12 +463,16 @@ def main_in_ns(args):
                     cap[name].append(total / dt / 1e6)
                     cap_cpu[name].append(server_cpu / (total / 1e9))
                     cap_client[name].append(client_cpu / (total / 1e9))
-            key = f"capacity: {args.capacity} x 50 MiB, atftp windowsize 4"
+                    cap_busy[name].append((server_cpu + client_cpu) / dt)
+            key = f"capacity: {args.capacity} x 50 MiB, atftp w4" + (f", nice {args.capacity_nice}" if args.capacity_nice else "")
             print(f"{key:44} " + "  ".join(f"{n}={spread(v, '{:.0f}')}MB/s" for n, v in cap.items()) +
                   f"  (load {os.getloadavg()[0]:.2f})")
             print(f"{'  server CPU s per GB':44} " + "  ".join(f"{n}={spread(v, '{:.2f}')}" for n, v in cap_cpu.items()))
             print(f"{'  client CPU s per GB (all clients)':44} " +
                   "  ".join(f"{n}={spread(v, '{:.2f}')}" for n, v in cap_client.items()))
+            # Below the machine's CPU count: time spent waiting (wake-ups, scheduling), not computing.
+            print(f"{'  CPUs busy (server + clients CPU / wall)':44} " +
+                  "  ".join(f"{n}={spread(v, '{:.2f}')}" for n, v in cap_busy.items()) + f"  (of {os.cpu_count()})")
             print(f"{'  failed or differing downloads':44} " + "  ".join(f"{n}={v}" for n, v in cap_failed.items()))
             # Ratios as times (peer / mb-tftp): 1 / throughput, and CPU per GB.
             results[key] = {n: 1 / statistics.median(v) if v else None for n, v in cap.items()}
@@ -536,6 +546,9 @@ def main():
     ap.add_argument("--held", type=int, default=500)
     ap.add_argument("--capacity", type=int, default=8,
                     help="concurrent 50 MiB windowsize-4 downloads in the capacity case (0: skip it)")
+    ap.add_argument("--capacity-nice", type=int, default=10,
+                    help="niceness of the capacity case's clients: they stand in for other machines, so they "
+                         "should not take the server's CPU share on this one (0: same priority)")
     ap.add_argument("--quick", action="store_true", help="1 run per case, 50 clients")
     ap.add_argument("--storm-only", action="store_true", help="only the concurrent Pi-style clients")
     ap.add_argument("--case", help="only the single-client cases whose '<label>, <client> w<window>' contains this "
