@@ -9,9 +9,16 @@ dnsmasq can have port 69 and nothing else on the machine sees the traffic. Needs
      (atftp client; curl for the no-window case too). Median of N runs.
   2. 200 concurrent Pi-style clients (tsize probe + "Early terminate", then the transfer, from new
      ports) fetching config.txt, fixup4.dat, bcm2711-rpi-4-b.dtb and an overlay.
-  3. Memory per live transfer of mb-tftp (RSS growth with 500 transfers held open).
+  3. Server capacity: N (default 8) atftp clients at once, each downloading the 50 MiB file with
+     windowsize 4: aggregate MB/s (N x size / time until the last one finished) and the server's
+     CPU seconds per GB sent. This measures the server rather than one client's lock-step speed.
+     The clients run at nice 10 (--capacity-nice): in a lab they are other machines; at equal
+     priority, 8 client processes would get 8 of every 9 CFS shares of this machine's CPUs and a
+     single-threaded server could use at most 1/9 of the CPU time while all of them are runnable.
+  4. Memory per live transfer of mb-tftp (RSS growth with 500 transfers held open).
   Also, for the lock-step atftp cases: server CPU (user + system, children included) per DATA block.
-Prints times and ratios peer/mb-tftp (> 1 means mb-tftp is faster).
+Prints median times with [min-max] over the runs, the load average per case, and ratios of the
+medians peer/mb-tftp (> 1 means mb-tftp is faster).
 
 Servers alternate within every run of a case (rotating order), and every server is fetched by the
 same client, the same bytes, the same blksize, after the files were just written (page cache warm
@@ -22,6 +29,7 @@ Usage: bench/tftp/run.sh [--runs N] [--clients N] [--quick]   (installs/unpacks 
 Env: MB_BIN (build/tools), MB_FIXTURES (../shared/fixtures), TFTPD_HPA (/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd)
 """
 import argparse
+import filecmp
 import functools
 import json
 import os
@@ -269,6 +277,88 @@ def cpu_seconds(pid):
     return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuMeter:
+    """Server CPU seconds between start() and stop(). `children`: the server forks a process per
+    transfer and ignores SIGCHLD (tftpd-hpa), so their CPU never reaches its cutime; a thread then
+    samples the children every 10 ms and keeps the last value seen of each (a child's last <= 10 ms
+    are missed)."""
+
+    def __init__(self, pid, children=False):
+        self.pid, self.children = pid, children
+        self.seen = {}
+        self.stop_event = threading.Event()
+
+    def _sample(self):
+        try:
+            kids = open(f"/proc/{self.pid}/task/{self.pid}/children").read().split()
+        except OSError:
+            return
+        for k in kids:
+            try:
+                self.seen[k] = cpu_seconds(int(k))
+            except (OSError, IndexError, ValueError):
+                pass
+
+    def _loop(self):
+        while not self.stop_event.wait(0.01):
+            self._sample()
+
+    def start(self):
+        self.base = cpu_seconds(self.pid)
+        if self.children:
+            self._sample()
+            self.seen_base = dict(self.seen)
+            self.thread = threading.Thread(target=self._loop, daemon=True)
+            self.thread.start()
+        return self
+
+    def stop(self):
+        total = cpu_seconds(self.pid) - self.base
+        if self.children:
+            self._sample()
+            self.stop_event.set()
+            self.thread.join()
+            total += sum(v - self.seen_base.get(k, 0.0) for k, v in self.seen.items())
+        return total
+
+
+def capacity_run(port, remote, n, work, source, nice):
+    """N atftp clients (windowsize 4) started together, at niceness `nice`. Returns (seconds until
+    the last finished, downloads that failed or differ, client CPU seconds)."""
+    outs = [os.path.join(work, f"capacity{i}.bin") for i in range(n)]
+    for o in outs:
+        if os.path.exists(o):
+            os.unlink(o)
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    procs = [subprocess.Popen(["atftp", "--option", "blksize 1468", "--option", "tsize", "--option", "windowsize 4",
+                               "-g", "-r", remote, "-l", o, "127.0.0.1", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=(lambda: os.nice(nice)) if nice else None) for o in outs]
+    limits = [threading.Timer(180, p.kill) for p in procs]
+    for t in limits:
+        t.start()
+    rcs = [p.wait() for p in procs]
+    dt = time.monotonic() - t0
+    for t in limits:
+        t.cancel()
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    failed = 0
+    for rc, o in zip(rcs, outs):
+        if rc != 0 or not filecmp.cmp(o, source, shallow=False):
+            failed += 1
+        if os.path.exists(o):
+            os.unlink(o)
+    return dt, failed, (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+
+
+def spread(v, fmt="{:.3f}"):
+    """'median [min-max]' of a list of numbers."""
+    if not v:
+        return "failed"
+    return f"{fmt.format(statistics.median(v))} [{fmt.format(min(v))}-{fmt.format(max(v))}]"
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("RssAnon:"):
@@ -332,9 +422,9 @@ def main_in_ns(args):
                         proc, port = cols[name]
                         if os.path.exists(out):
                             os.unlink(out)
-                        cpu0 = cpu_seconds(proc.pid)
+                        meter = CpuMeter(proc.pid, children=name == "tftpd-hpa").start()
                         t = fetch_time(client, port, static_remote if name == "mb static" else remote, out, window)
-                        cpu[name] += cpu_seconds(proc.pid) - cpu0
+                        cpu[name] += meter.stop()
                         if t is not None and expect is not None and open(out, "rb").read() != expect:
                             t = None
                         if t is not None:
@@ -343,30 +433,75 @@ def main_in_ns(args):
                 cpu_row = {name: c * 1e6 / (blocks * runs) for name, c in cpu.items()}
                 key = f"{label}, {client}" + (f" windowsize {window}" if window else "")
                 results[key] = row
-                print(f"{key:44} " + " ".join(f"{n}={(v if v is not None else float('nan')):.3f}s" for n, v in row.items()))
-                if client == "atftp" and not window:
-                    # Server CPU per DATA block in lock-step: the per-block turnaround cost, far less
-                    # sensitive to scheduling noise than wall time on a loaded machine. (tftpd-hpa
-                    # forks per transfer and its children are not reaped into it: shows 0.)
-                    print(f"{'  server CPU per block (lock-step)':44} " +
-                          " ".join(f"{n}={v:.1f}us" for n, v in cpu_row.items()))
+                print(f"{key:44} " + "  ".join(f"{n}={spread(v)}s" for n, v in times.items()) +
+                      f"  (load {os.getloadavg()[0]:.2f})")
+                # Server CPU per DATA block: the per-block cost, far less sensitive to scheduling
+                # noise than wall time on a loaded machine.
+                print(f"{'  server CPU per block':44} " + "  ".join(f"{n}={v:.1f}us" for n, v in cpu_row.items()))
+        if not args.storm_only and (not args.case or args.case in "capacity") and args.capacity > 0:
+            # Server capacity: many windowed 50 MiB downloads at once, servers alternated run by run.
+            remote = "initrd50.img"
+            source = os.path.join(tftp, remote)
+            size = os.path.getsize(source)
+            names = list(servers)
+            cap = {name: [] for name in names}
+            cap_cpu = {name: [] for name in names}
+            cap_client = {name: [] for name in names}
+            cap_failed = {name: 0 for name in names}
+            cap_busy = {name: [] for name in names}
+            for r in range(max(1, args.runs // 2)):
+                for name in names[r % len(names):] + names[:r % len(names)]:
+                    proc, port = servers[name]
+                    meter = CpuMeter(proc.pid, children=name == "tftpd-hpa").start()
+                    dt, failed, client_cpu = capacity_run(port, remote, args.capacity, work, source,
+                                                          args.capacity_nice)
+                    server_cpu = meter.stop()
+                    cap_failed[name] += failed
+                    if failed:
+                        continue
+                    total = args.capacity * size
+                    cap[name].append(total / dt / 1e6)
+                    cap_cpu[name].append(server_cpu / (total / 1e9))
+                    cap_client[name].append(client_cpu / (total / 1e9))
+                    cap_busy[name].append((server_cpu + client_cpu) / dt)
+            key = f"capacity: {args.capacity} x 50 MiB, atftp w4" + (f", nice {args.capacity_nice}" if args.capacity_nice else "")
+            print(f"{key:44} " + "  ".join(f"{n}={spread(v, '{:.0f}')}MB/s" for n, v in cap.items()) +
+                  f"  (load {os.getloadavg()[0]:.2f})")
+            print(f"{'  server CPU s per GB':44} " + "  ".join(f"{n}={spread(v, '{:.2f}')}" for n, v in cap_cpu.items()))
+            print(f"{'  client CPU s per GB (all clients)':44} " +
+                  "  ".join(f"{n}={spread(v, '{:.2f}')}" for n, v in cap_client.items()))
+            # Below the machine's CPU count: time spent waiting (wake-ups, scheduling), not computing.
+            print(f"{'  CPUs busy (server + clients CPU / wall)':44} " +
+                  "  ".join(f"{n}={spread(v, '{:.2f}')}" for n, v in cap_busy.items()) + f"  (of {os.cpu_count()})")
+            print(f"{'  failed or differing downloads':44} " + "  ".join(f"{n}={v}" for n, v in cap_failed.items()))
+            # Ratios as times (peer / mb-tftp): 1 / throughput, and CPU per GB.
+            results[key] = {n: 1 / statistics.median(v) if v else None for n, v in cap.items()}
+            results[key + ", server CPU/GB"] = {n: statistics.median(v) if v else None for n, v in cap_cpu.items()}
         storm = {}
         tries = {name: [] for name in servers}
-        for _ in range(max(1, args.runs // 2) if not args.case else 0):
-            for name, (_, port) in servers.items():
+        storm_cpu = {name: [] for name in servers}
+        names = list(servers)
+        for r in range(max(1, args.runs // 2) if not args.case else 0):
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                proc, port = servers[name]
+                meter = CpuMeter(proc.pid, children=name == "tftpd-hpa").start()
                 tries[name].append(pi_storm(port, args.clients))
+                storm_cpu[name].append(meter.stop())
         for name, t in tries.items():
             if not t:
                 continue
             times = sorted(x[0] for x in t)
-            storm[name] = (times[len(times) // 2], sum(x[1] for x in t), t[0][2], sum(x[3] for x in t),
-                           sum(x[4] for x in t) / len(t))
+            storm[name] = (statistics.median(times), sum(x[1] for x in t), t[0][2], sum(x[3] for x in t),
+                           sum(x[4] for x in t) / len(t), times)
         key = f"{args.clients} concurrent Pi-style clients"
-        print(f"{key:44} " + " ".join(f"{n}={v[0]:.3f}s" for n, v in storm.items()))
-        print(f"{'  failed transfers':44} " + " ".join(f"{n}={v[1]}" for n, v in storm.items()))
-        print(f"{'  bytes received':44} " + " ".join(f"{n}={v[2]}" for n, v in storm.items()))
-        print(f"{'  client retransmissions (2 s timeouts)':44} " + " ".join(f"{n}={v[3]}" for n, v in storm.items()))
-        print(f"{'  client CPU per run (mean)':44} " + " ".join(f"{n}={v[4]:.3f}s" for n, v in storm.items()))
+        if storm:
+            print(f"{key:44} " + "  ".join(f"{n}={spread(v[5])}s" for n, v in storm.items()) +
+                  f"  (load {os.getloadavg()[0]:.2f})")
+            print(f"{'  failed transfers':44} " + " ".join(f"{n}={v[1]}" for n, v in storm.items()))
+            print(f"{'  bytes received':44} " + " ".join(f"{n}={v[2]}" for n, v in storm.items()))
+            print(f"{'  client retransmissions (2 s timeouts)':44} " + " ".join(f"{n}={v[3]}" for n, v in storm.items()))
+            print(f"{'  client CPU per run (mean)':44} " + " ".join(f"{n}={v[4]:.3f}s" for n, v in storm.items()))
+            print(f"{'  server CPU per run':44} " + "  ".join(f"{n}={spread(storm_cpu[n])}s" for n in storm))
 
         print("\nratios peer time / mb-tftp time (> 1: mb-tftp faster)")
         for key, row in list(results.items()) + ([(key, {n: v[0] for n, v in storm.items()})] if storm else []):
@@ -409,13 +544,19 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--held", type=int, default=500)
+    ap.add_argument("--capacity", type=int, default=8,
+                    help="concurrent 50 MiB windowsize-4 downloads in the capacity case (0: skip it)")
+    ap.add_argument("--capacity-nice", type=int, default=10,
+                    help="niceness of the capacity case's clients: they stand in for other machines, so they "
+                         "should not take the server's CPU share on this one (0: same priority)")
     ap.add_argument("--quick", action="store_true", help="1 run per case, 50 clients")
     ap.add_argument("--storm-only", action="store_true", help="only the concurrent Pi-style clients")
-    ap.add_argument("--case", help="only the single-client cases whose '<label>, <client> w<window>' contains this")
+    ap.add_argument("--case", help="only the single-client cases whose '<label>, <client> w<window>' contains this "
+                                   "('capacity': only the capacity case)")
     ap.add_argument("--server-log", action="store_true", help="print the servers' log at the end")
     args = ap.parse_args()
     if args.quick:
-        args.runs, args.clients, args.held = 1, 50, 200
+        args.runs, args.clients, args.held, args.capacity = 1, 50, 200, 4
     if in_ns():
         return main_in_ns(args)
     if os.geteuid() != 0:

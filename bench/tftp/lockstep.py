@@ -29,9 +29,8 @@ MB_BIN = os.environ.get("MB_BIN", os.path.join(HERE, "..", "..", "build", "tools
 TFTPD_HPA = os.environ.get("TFTPD_HPA", "/opt/mb-peers/tftpd-hpa/usr/sbin/in.tftpd")
 
 
-def cpu_seconds(pid):
-    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, HERE)
+from bench import CpuMeter  # noqa: E402  (tftpd-hpa forks per transfer: its children are sampled)
 
 
 def main():
@@ -103,7 +102,7 @@ def main():
             order = names[r % len(names):] + names[:r % len(names)]
             for name in order:
                 proc, port = procs[name]
-                c0 = cpu_seconds(proc.pid)
+                meter = CpuMeter(proc.pid, children=name == "tftpd-hpa").start()
                 ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.monotonic()
                 if args.client == "curl":
@@ -114,7 +113,7 @@ def main():
                     cmd = ["taskset", "-c", str(args.pin_client), *cmd]
                 rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
                 dt = time.monotonic() - t0
-                cpu[name] += cpu_seconds(proc.pid) - c0
+                cpu[name] += meter.stop()
                 ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 client_cpu[name] += (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
                 if rc != 0 or open(out, "rb").read() != data:
@@ -131,7 +130,8 @@ def main():
                 print(f"  {name:22} failed")
                 continue
             print(f"  {name:22} median {statistics.median(w) * 1e6 / blocks:6.1f} us/block "
-                  f"(p25 {w[len(w) // 4] * 1e6 / blocks:6.1f}, best {w[0] * 1e6 / blocks:6.1f}), "
+                  f"(p25 {w[len(w) // 4] * 1e6 / blocks:6.1f}, best {w[0] * 1e6 / blocks:6.1f}, "
+                  f"worst {w[-1] * 1e6 / blocks:6.1f}), "
                   f"server CPU {cpu[name] * 1e6 / (blocks * args.rounds):5.1f} us/block, "
                   f"client CPU {client_cpu[name] * 1e6 / (blocks * args.rounds):5.1f} us/block")
     finally:

@@ -1,5 +1,6 @@
 #include "tftp/source.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -49,6 +50,13 @@ size_t FileSource::read(uint64_t offset, std::span<uint8_t> out) const {
         const ssize_t n = ::pread(fd_, out.data() + done, want - done, static_cast<off_t>(offset + done));
         if (n < 0) {
             if (errno == EINTR) continue;
+            if (errno == EAGAIN && !blocking_) {
+                // Opened with O_NONBLOCK (see open_beneath), which regular files normally ignore;
+                // a filesystem that honours it gets blocking reads from here on.
+                blocking_ = true;
+                const int flags = ::fcntl(fd_, F_GETFL);
+                if (flags >= 0 && ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0) continue;
+            }
             throw io_error("read of served file failed", errno);
         }
         if (n == 0) {

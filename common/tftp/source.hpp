@@ -46,6 +46,7 @@ public:
 private:
     int fd_;
     uint64_t size_;
+    mutable bool blocking_ = false;  // O_NONBLOCK cleared after an EAGAIN
 };
 
 // Per-transfer read-ahead over a source that costs a system call per read (FileSource): the first

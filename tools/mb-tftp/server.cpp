@@ -41,9 +41,10 @@ uint32_t v4(const asio::ip::address& a) {
 // Per-transfer sockets are not connected (a packet from a foreign TID must still reach us to be
 // answered with ERROR 5), so ICMP errors are only reported with IP_RECVERR. The error then also sits
 // on the socket's error queue with the destination of the datagram that bounced.
-void enable_icmp_errors(udp::socket& sock) {
+// The socket's family is the client's (no getsockname per request).
+void enable_icmp_errors(udp::socket& sock, const udp& protocol) {
     const int on = 1;
-    if (sock.local_endpoint().address().is_v4())
+    if (protocol == udp::v4())
         ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_RECVERR, &on, sizeof on);
     else
         ::setsockopt(sock.native_handle(), IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof on);
@@ -599,7 +600,7 @@ bool Server::Impl::launch(const std::shared_ptr<SessionBase>& s, const udp::endp
         s->own->open(client.protocol(), ec);
         if (!ec) s->own->bind(udp::endpoint(listen_ep.address(), 0), ec);
         if (!ec) s->own->non_blocking(true, ec);
-        if (!ec) enable_icmp_errors(*s->own);
+        if (!ec) enable_icmp_errors(*s->own, client.protocol());
         if (ec) return false;
     }
     sessions.emplace(client, s);
