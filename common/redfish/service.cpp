@@ -815,6 +815,20 @@ bool only_known(Reply& r, const ojson& body, std::initializer_list<const char*> 
     return true;
 }
 
+bool edit_device(Backend& backend, const device::Mac& mac, const DeviceEdit& edit) {
+    const auto base = backend.base_variables();
+    auto state = backend.load_state(mac);
+    const auto state_before = state;
+    bool ok = false;
+    backend.edit_firmware(mac, [&](efi::Variables& fw) {
+        const auto before = fw;
+        ok = edit(fw, base, state);
+        return ok && fw != before;
+    });
+    if (ok && state != state_before) backend.store_state(mac, state);
+    return ok;
+}
+
 std::string json_text(const ojson& v) {
     return v.is_string() ? v.get<std::string>() : v.dump();
 }

@@ -230,5 +230,10 @@ std::string manager_uri(const DeviceInfo& d);
 bool only_known(Reply& r, const nlohmann::ordered_json& body, std::initializer_list<const char*> allowed,
                 const std::string& prefix = "");
 std::string json_text(const nlohmann::ordered_json& v);  // value for a message argument
+// A change to a device's variables and Redfish state together: `edit(device vars, base vars,
+// state)` runs under the variables' lock; the variables are stored when it returns true and changed
+// them, the state when it returns true and changed it. Returns what `edit` returned.
+using DeviceEdit = std::function<bool(efi::Variables& device, const efi::Variables& base, nlohmann::json& state)>;
+bool edit_device(Backend& backend, const device::Mac& mac, const DeviceEdit& edit);
 
 }  // namespace mb::redfish

@@ -166,18 +166,10 @@ void patch_system(Context& c, Reply& r) {
         return;
     }
     if (!c.body.contains("Boot")) return messages::property_missing(r, "Boot");
-    auto& backend = c.service.backend();
-    auto base = backend.base_variables();
-    auto st = backend.load_state(d->mac);
-    auto st_before = st;
-    bool ok = false;
-    backend.edit_firmware(d->mac, [&](efi::Variables& fw) {
-        auto before = fw;
-        ok = apply_boot_patch(r, c.body["Boot"], fw, base, st, d->mac);
-        return ok && fw != before;
-    });
-    if (!ok) return;
-    if (st != st_before) backend.store_state(d->mac, st);
+    if (!edit_device(c.service.backend(), d->mac, [&](efi::Variables& fw, const efi::Variables& base, json& st) {
+            return apply_boot_patch(r, c.body["Boot"], fw, base, st, d->mac);
+        }))
+        return;
     r.status = 204;
 }
 

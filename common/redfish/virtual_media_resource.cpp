@@ -65,19 +65,13 @@ void get_slot(Context& c, Reply& r, const Place& p, const DeviceInfo& d) {
 void media_action(Context& c, Reply& r, const Place& p, bool insert) {
     auto* d = owner_or_404(c, r, p);
     if (!d || !slot_or_404(c, r)) return;
-    auto& backend = c.service.backend();
-    auto base = backend.base_variables();
-    auto st = backend.load_state(d->mac);
-    auto st_before = st;
-    bool ok = false;
-    backend.edit_firmware(d->mac, [&](efi::Variables& fw) {
-        auto before = fw;
-        ok = insert ? insert_media(r, c.body, fw, base, st, d->mac, c.service.config().virtual_media_ca)
-                    : eject_media(r, c.body, fw, base, st);
-        return ok && fw != before;
-    });
-    if (!ok) return;
-    if (st != st_before) backend.store_state(d->mac, st);
+    const auto& ca = c.service.config().virtual_media_ca;
+    if (!edit_device(c.service.backend(), d->mac,
+                     [&](efi::Variables& fw, const efi::Variables& base, nlohmann::json& st) {
+                         return insert ? insert_media(r, c.body, fw, base, st, d->mac, ca)
+                                       : eject_media(r, c.body, fw, base, st);
+                     }))
+        return;
     r.status = 204;
 }
 
