@@ -153,10 +153,11 @@ std::vector<DevicePathNode> nic_path(const efi::Variables& view, const device::M
     return {DevicePath::mac_node(mac.bytes())};
 }
 
-efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac, Target t) {
+efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac, Target t, std::string_view uri) {
     auto nodes = nic_path(view, mac);
     nodes.push_back(DevicePath::ipv4_dhcp_node());
-    if (t == Target::uefi_http) nodes.push_back(DevicePath::uri_node(""));  // empty Uri(): the URL comes from DHCP
+    // UefiHttp: an empty Uri(), the URL comes from DHCP; Cd: the image's URL
+    if (t == Target::uefi_http || t == Target::cd) nodes.push_back(DevicePath::uri_node(uri));
     return DevicePath(std::move(nodes));
 }
 
@@ -216,10 +217,7 @@ uint16_t virtual_cd_entry(efi::Variables& device, const efi::Variables& base, co
     efi::LoadOption o;
     o.attributes = efi::kLoadOptionActive;
     o.description.assign(kVirtualCdTitle.begin(), kVirtualCdTitle.end());
-    auto nodes = nic_path(view, mac);
-    nodes.push_back(DevicePath::ipv4_dhcp_node());
-    nodes.push_back(DevicePath::uri_node(image));
-    o.paths.push_back(DevicePath(std::move(nodes)));
+    o.paths.push_back(netboot_path(view, mac, Target::cd, image));
     uint16_t num;
     if (previous &&
         (is_virtual_cd_entry(view, *previous) || !view.find(efi::guids::kGlobal, efi::boot_var_name(*previous))))

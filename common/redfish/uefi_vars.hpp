@@ -40,8 +40,9 @@ std::optional<Target> classify(const efi::LoadOption& option);
 // GENET NIC has no parent node: its own PXE/HTTP options are MAC()/IPv4()[/Uri()]).
 std::vector<efi::DevicePathNode> nic_path(const efi::Variables& view, const device::Mac& mac);
 
-// The full netboot path the firmware uses for PXE (… /MAC()/IPv4()) or HTTP (… /MAC()/IPv4()/Uri()).
-efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac, Target t);
+// The full netboot path the firmware uses for PXE (… /MAC()/IPv4()) or HTTP (… /MAC()/IPv4()/Uri());
+// Cd: … /MAC()/IPv4()/Uri(uri).
+efi::DevicePath netboot_path(const efi::Variables& view, const device::Mac& mac, Target t, std::string_view uri = "");
 
 // The Boot#### that boots `t` on this device: an existing option of the view (for Pxe/UefiHttp
 // one on this device's NIC; active ones in BootOrder order first, IPv4 before IPv6); else, for
